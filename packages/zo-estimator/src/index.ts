@@ -1,0 +1,32 @@
+export {
+  type DirectionDistribution,
+  type DirectionOptions,
+  fillDirection,
+  fillDirectionRange,
+} from './directions.js';
+export { ZoError, type ZoErrorCode } from './errors.js';
+export {
+  type Estimate,
+  type EstimateOptions,
+  type EstimateScheme,
+  estimateProjectedGradient,
+  type Objective,
+  type ResolvedEstimateOptions,
+  resolveEstimateOptions,
+} from './estimator.js';
+export {
+  type NonFinitePolicy,
+  ZoOptimizer,
+  type ZoOptimizerOptions,
+  type ZoStepResult,
+} from './optimizer.js';
+export { PHILOX_ROUNDS, philox4x32, philox4x32Into } from './philox.js';
+export { replay } from './replay.js';
+export { deriveSeed, fnv1a32, SEED_DERIVATION_TAG_V1, seedToKey } from './seed.js';
+export type { StepRecord } from './step-record.js';
+export {
+  addScaledDirections,
+  applyStep,
+  checkUpdateOptions,
+  type UpdateOptions,
+} from './update.js';

@@ -1,0 +1,19 @@
+import type { StepRecord } from './step-record.js';
+import { applyStep, checkUpdateOptions, type UpdateOptions } from './update.js';
+
+/**
+ * Rebuilds a trajectory from its `(seed, g)` records, in place: the result is bit-identical to
+ * the θ of the live run that produced them with the same options. Accepts a plain learning
+ * rate or the full update options.
+ */
+export function replay(
+  theta: Float32Array,
+  steps: Iterable<StepRecord>,
+  lr: number | UpdateOptions,
+): Float32Array {
+  const options: UpdateOptions = typeof lr === 'number' ? { lr } : lr;
+  checkUpdateOptions(options);
+  const scratch = new Float32Array(theta.length);
+  for (const step of steps) applyStep(theta, step, options, scratch);
+  return theta;
+}

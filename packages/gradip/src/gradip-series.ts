@@ -1,0 +1,116 @@
+import type { DirectionDistribution, StepRecord } from '@meerkat/zo-estimator';
+import { fillDirection } from '@meerkat/zo-estimator';
+import { GradipError } from './errors.js';
+
+/** How the steps' directions were generated; must match the options of the run that made them. */
+export interface GradipSeriesOptions {
+  /** Directions averaged per step (Philox streams 0 .. n−1). Default 1. */
+  readonly directions?: number;
+  /** Default `'gaussian'`. */
+  readonly distribution?: DirectionDistribution;
+}
+
+/** Options resolved and validated once. */
+export interface ResolvedGradipSeriesOptions {
+  readonly directions: number;
+  readonly distribution: DirectionDistribution;
+}
+
+export function resolveGradipSeriesOptions(
+  options: GradipSeriesOptions = {},
+): ResolvedGradipSeriesOptions {
+  const { directions = 1, distribution = 'gaussian' } = options;
+  if (!(Number.isInteger(directions) && directions >= 1)) {
+    throw new GradipError(
+      'GRADIP_INVALID_ARGUMENT',
+      `directions must be an integer >= 1 (the value the clients trained with), got ${directions}`,
+    );
+  }
+  if (distribution !== 'gaussian' && distribution !== 'rademacher') {
+    throw new GradipError(
+      'GRADIP_INVALID_ARGUMENT',
+      `distribution must be 'gaussian' or 'rademacher', got ${String(distribution)}`,
+    );
+  }
+  return { directions, distribution };
+}
+
+/**
+ * Checks that ḡ_pre is non-empty and finite. Call once per ḡ_pre; the per-step functions trust it.
+ */
+export function checkPretrainingGradient(gPre: Float32Array): void {
+  if (!(gPre instanceof Float32Array) || gPre.length === 0) {
+    throw new GradipError(
+      'GRADIP_INVALID_ARGUMENT',
+      'the pre-training gradient at the mask must be a non-empty Float32Array of length k',
+    );
+  }
+  for (let i = 0; i < gPre.length; i++) {
+    if (!Number.isFinite(gPre[i]!)) {
+      throw new GradipError(
+        'GRADIP_NON_FINITE',
+        `the pre-training gradient has a non-finite entry ${gPre[i]} at index ${i}; recompute it (e.g. with a smaller calibration loss scale)`,
+      );
+    }
+  }
+}
+
+/**
+ * ⟨ḡ_pre, z̄(seed)⟩ with z̄ the mean of the step's `directions` directions, accumulated in
+ * float64. `scratch` (length k) receives each direction in turn; nothing k-sized is allocated.
+ */
+export function projectDirection(
+  seed: bigint,
+  gPre: Float32Array,
+  options: ResolvedGradipSeriesOptions,
+  scratch: Float32Array,
+): number {
+  const k = gPre.length;
+  if (scratch.length !== k) {
+    throw new GradipError(
+      'GRADIP_LENGTH_MISMATCH',
+      `scratch length ${scratch.length} must equal the mask size k = ${k}`,
+    );
+  }
+  let sum = 0;
+  for (let stream = 0; stream < options.directions; stream++) {
+    fillDirection(seed, scratch, { stream, distribution: options.distribution });
+    for (let i = 0; i < k; i++) sum += gPre[i]! * scratch[i]!;
+  }
+  return sum / options.directions;
+}
+
+/** GradIP of one step: g · ⟨ḡ_pre, z̄(seed)⟩. */
+export function gradipOfStep(
+  step: StepRecord,
+  gPre: Float32Array,
+  options: ResolvedGradipSeriesOptions,
+  scratch: Float32Array,
+): number {
+  if (!Number.isFinite(step.g)) {
+    throw new GradipError(
+      'GRADIP_NON_FINITE',
+      `step with seed ${step.seed} has a non-finite g (${step.g}); drop skipped steps before computing GradIP`,
+    );
+  }
+  return step.g * projectDirection(step.seed, gPre, options, scratch);
+}
+
+/**
+ * The GradIP series of one client's step records:
+ * `GradIP_t = g_t · ⟨ḡ_pre, z̄(s_t)⟩`, one O(k) float64 dot per step. Only the (seed, g) records
+ * and ḡ_pre (length k, the pre-training gradient at the mask) are needed, no client data.
+ * `scratch` (length k) may be passed to avoid the one k-sized allocation.
+ */
+export function gradipSeries(
+  steps: readonly StepRecord[],
+  gPre: Float32Array,
+  options: GradipSeriesOptions = {},
+  scratch: Float32Array = new Float32Array(gPre.length),
+): Float64Array {
+  const resolved = resolveGradipSeriesOptions(options);
+  checkPretrainingGradient(gPre);
+  const out = new Float64Array(steps.length);
+  for (let t = 0; t < steps.length; t++) out[t] = gradipOfStep(steps[t]!, gPre, resolved, scratch);
+  return out;
+}

@@ -22,6 +22,8 @@ export interface EstimateOptions {
 export interface Estimate {
   /** Projected gradient averaged over the directions. */
   readonly g: number;
+  /** Projected gradient per direction (stream 0 .. n−1). */
+  readonly gs: Float64Array;
   /** L(θ+εz) per direction. */
   readonly lossPlus: Float64Array;
   /** L(θ−εz) per direction (two-point), or L(θ) repeated (one-sided). */
@@ -101,7 +103,7 @@ export async function estimateProjectedGradient(
   const lossPlus = new Float64Array(directions);
   const lossMinus = new Float64Array(directions);
   let forwardPasses = 0;
-  let sum = 0;
+  const gs = new Float64Array(directions);
   try {
     let base = 0;
     if (scheme === 'one-sided') {
@@ -123,10 +125,12 @@ export async function estimateProjectedGradient(
       theta.set(saved);
       lossPlus[stream] = plus;
       lossMinus[stream] = minus;
-      sum += scheme === 'two-point' ? (plus - minus) / (2 * eps) : (plus - minus) / eps;
+      gs[stream] = scheme === 'two-point' ? (plus - minus) / (2 * eps) : (plus - minus) / eps;
     }
   } finally {
     theta.set(saved);
   }
-  return { g: sum / directions, lossPlus, lossMinus, forwardPasses };
+  let sum = 0;
+  for (const g of gs) sum += g;
+  return { g: sum / directions, gs, lossPlus, lossMinus, forwardPasses };
 }

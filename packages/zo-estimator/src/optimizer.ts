@@ -123,8 +123,11 @@ export class ZoOptimizer {
       );
       return this.skipOrThrow(error, loss, estimate.forwardPasses);
     }
-    const g = Math.max(-this.clip, Math.min(this.clip, estimate.g));
-    const record: StepRecord = { seed, g };
+    const clip = (value: number) => Math.max(-this.clip, Math.min(this.clip, value));
+    const record: StepRecord =
+      estimate.gs.length === 1
+        ? { seed, g: clip(estimate.g) }
+        : { seed, g: clip(estimate.g), gs: Array.from(estimate.gs, clip) };
     applyStep(this.theta, record, this.update, this.z);
     this.stepsTaken++;
     return {

@@ -36,12 +36,35 @@ export function checkUpdateOptions(options: UpdateOptions): void {
 }
 
 /**
- * Adds `scale · z(seed, stream)` to θ in place, for each stream 0 .. directions−1
- * (with `scale = −η·g / directions` this is the ZO-SGD update). `scratch` holds one direction.
+ * The per-direction scalars of a step record for a step with `directions` directions,
+ * validated: finite, and as many as there are directions.
  */
-export function addScaledDirections(
+export function directionScalars(record: StepRecord, directions: number): readonly number[] {
+  const scalars = record.gs ?? [record.g];
+  if (scalars.length !== directions) {
+    throw new ZoError(
+      'ZO_INVALID_ARGUMENT',
+      `step with seed ${record.seed} carries ${scalars.length} direction scalar(s) but the run uses ${directions} direction(s) per step`,
+    );
+  }
+  for (const g of scalars) {
+    if (typeof g !== 'number' || !Number.isFinite(g)) {
+      throw new ZoError(
+        'ZO_NON_FINITE_GRADIENT',
+        `step with seed ${record.seed} has a non-finite g (${String(g)}); refusing to apply it`,
+      );
+    }
+  }
+  return scalars;
+}
+
+/**
+ * θ += scale · (1/n) Σₛ gₛ · z(seed, s), in place: the direction part of a step, weighted.
+ * ZO-SGD uses scale = −η; aggregation uses scale = −η·p_c. `scratch` holds one direction.
+ */
+export function addStepDirections(
   theta: Float32Array,
-  seed: bigint,
+  record: StepRecord,
   scale: number,
   directions: number,
   distribution: DirectionDistribution,
@@ -53,15 +76,45 @@ export function addScaledDirections(
       `scratch length ${scratch.length} must equal theta length ${theta.length}`,
     );
   }
+  const scalars = directionScalars(record, directions);
   for (let stream = 0; stream < directions; stream++) {
-    fillDirection(seed, scratch, { stream, distribution });
-    for (let i = 0; i < theta.length; i++) theta[i] = theta[i]! + scale * scratch[i]!;
+    const coefficient = (scale * scalars[stream]!) / directions;
+    fillDirection(record.seed, scratch, { stream, distribution });
+    for (let i = 0; i < theta.length; i++) theta[i] = theta[i]! + coefficient * scratch[i]!;
   }
 }
 
 /**
- * Applies one step record in place: θ ← (1 − η·λ)·θ − η·g·z̄, where z̄ averages the step's
- * directions. This is the single definition of the update used by live steps and by replay.
+ * ⟨v, (1/n) Σₛ gₛ z(seed, s)⟩ in float64: the inner product of a vector with a step's gradient
+ * estimate, without materialising more than one direction (GradIP uses this).
+ */
+export function projectStep(
+  vector: Float32Array,
+  record: StepRecord,
+  directions: number,
+  distribution: DirectionDistribution,
+  scratch: Float32Array,
+): number {
+  if (scratch.length !== vector.length) {
+    throw new ZoError(
+      'ZO_INVALID_ARGUMENT',
+      `scratch length ${scratch.length} must equal vector length ${vector.length}`,
+    );
+  }
+  const scalars = directionScalars(record, directions);
+  let total = 0;
+  for (let stream = 0; stream < directions; stream++) {
+    fillDirection(record.seed, scratch, { stream, distribution });
+    let dot = 0;
+    for (let i = 0; i < vector.length; i++) dot += vector[i]! * scratch[i]!;
+    total += scalars[stream]! * dot;
+  }
+  return total / directions;
+}
+
+/**
+ * Applies one step record in place: θ ← (1 − η·λ)·θ − η·(1/n)·Σₛ gₛ·z(seed, s).
+ * This is the single definition of the update, used by live steps and by replay.
  */
 export function applyStep(
   theta: Float32Array,
@@ -69,24 +122,35 @@ export function applyStep(
   options: UpdateOptions,
   scratch: Float32Array = new Float32Array(theta.length),
 ): Float32Array {
-  if (!Number.isFinite(step.g)) {
-    throw new ZoError(
-      'ZO_NON_FINITE_GRADIENT',
-      `step with seed ${step.seed} has a non-finite g (${step.g}); refusing to apply it`,
-    );
-  }
   const { lr, weightDecay = 0, directions = 1, distribution = 'gaussian' } = options;
+  directionScalars(step, directions); // validate before touching θ
   if (weightDecay > 0) {
     const keep = 1 - lr * weightDecay;
     for (let i = 0; i < theta.length; i++) theta[i] = theta[i]! * keep;
   }
-  addScaledDirections(
+  addStepDirections(theta, step, -lr, directions, distribution, scratch);
+  return theta;
+}
+
+/**
+ * θ += scale · Σₛ z(seed, s) for streams s < directions, in place: the same weight on every
+ * direction. Prefer `addStepDirections` for step records.
+ */
+export function addScaledDirections(
+  theta: Float32Array,
+  seed: bigint,
+  scale: number,
+  directions: number,
+  distribution: DirectionDistribution,
+  scratch: Float32Array,
+): void {
+  const gs = new Array<number>(directions).fill(1);
+  addStepDirections(
     theta,
-    step.seed,
-    (-lr * step.g) / directions,
+    { seed, g: 1, gs },
+    scale * directions,
     directions,
     distribution,
     scratch,
   );
-  return theta;
 }

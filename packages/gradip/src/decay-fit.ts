@@ -56,10 +56,13 @@ export function decayFit(series: Float64Array, options: DecayFitOptions = {}): D
     sxx += dx * dx;
     syy += dy * dy;
   }
+  // A constant log|x| (up to float64 round-off of the mean) is fitted exactly by a flat line.
+  const roundOff = 1e-12 * (1 + Math.abs(meanY));
+  if (syy <= n * roundOff * roundOff) return { slope: 0, intercept: meanY, rate: 0, r2: 1 };
   const slope = sxy / sxx;
   const intercept = meanY - slope * meanT;
   // SS_res = syy − slope·sxy for a least-squares line; guard round-off below zero.
   const ssRes = Math.max(0, syy - slope * sxy);
-  const r2 = syy === 0 ? 1 : 1 - ssRes / syy;
-  return { slope, intercept, rate: -slope, r2 };
+  const r2 = 1 - ssRes / syy;
+  return { slope, intercept, rate: 0 - slope, r2 };
 }

@@ -123,6 +123,37 @@ describe('direction stream v1', () => {
     }
   });
 
+  it('WebAssembly and pure-JS engines give identical entries, across chunk boundaries', () => {
+    const n = 4096 * 4 * 2 + 37; // more than two kernel chunks, not block-aligned
+    for (const distribution of ['gaussian', 'rademacher'] as const) {
+      for (const [seed, stream, from] of [
+        [3n, 0, 0],
+        [2n ** 64n - 1n, 9, 5],
+        [77n, 2, 4 * 4096 - 2],
+      ] as const) {
+        const viaAuto = fillDirectionRange(seed, new Float32Array(n), from, {
+          stream,
+          distribution,
+        });
+        const viaJs = fillDirectionRange(seed, new Float32Array(n), from, {
+          stream,
+          distribution,
+          engine: 'js',
+        });
+        expect(Buffer.from(viaAuto.buffer).equals(Buffer.from(viaJs.buffer))).toBe(true);
+      }
+    }
+  });
+
+  it('matches the spec transcription at random offsets of a long range', () => {
+    const from = 123_457;
+    const out = fillDirectionRange(5n, new Float32Array(20_000), from);
+    for (let t = 0; t < 200; t++) {
+      const i = (t * 7919) % out.length;
+      expect(out[i]).toBe(referenceZ(5n, from + i, 0, true));
+    }
+  });
+
   it('fills in place and returns the same buffer', () => {
     const out = new Float32Array(10);
     expect(fillDirection(5n, out)).toBe(out);

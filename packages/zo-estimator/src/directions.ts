@@ -1,5 +1,6 @@
 import { ZoError } from './errors.js';
 import { philox4x32Into } from './philox.js';
+import { philoxBlockKernel, WASM_CHUNK_BLOCKS } from './philox-wasm.js';
 import { seedToKey } from './seed.js';
 
 /** How direction entries are distributed. */
@@ -10,14 +11,17 @@ export interface DirectionOptions {
   readonly stream?: number;
   /** Default `'gaussian'`. */
   readonly distribution?: DirectionDistribution;
+  /**
+   * Where the Philox blocks come from: `'auto'` (default) uses the WebAssembly kernel when the
+   * runtime has WebAssembly, `'js'` forces the pure-JavaScript path. Both give identical numbers.
+   */
+  readonly engine?: 'auto' | 'js';
 }
 
 const TWO_PI = 2 * Math.PI;
 const INV_2_32 = 1 / 4294967296;
-/** Scratch for one Philox block; reused so the fill loops allocate nothing. */
+/** Scratch for one Philox block, reused so the fill loops allocate nothing. */
 const block = new Uint32Array(4);
-/** Scratch for the four direction values of one block (float64 before rounding to float32). */
-const values = new Float64Array(4);
 
 function checkStream(stream: number): void {
   if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) {
@@ -28,24 +32,59 @@ function checkStream(stream: number): void {
   }
 }
 
-/** Computes the four direction values of Philox block `b` into `values`. */
-function blockValues(b: number, stream: number, k0: number, k1: number, gaussian: boolean): void {
-  philox4x32Into(b, stream, 0, 0, k0, k1, block);
+/**
+ * Turns Philox words into direction entries: words[w .. w + 4·count) become
+ * out[o .. o + 4·count). Gaussian: Box–Muller in float64 on u = (x + 0.5)/2^32, rounded to
+ * float32 by the store. Rademacher: the low bit of each word.
+ */
+function wordsToEntries(
+  words: Uint32Array,
+  w: number,
+  count: number,
+  out: Float32Array,
+  o: number,
+  gaussian: boolean,
+): void {
+  const end = w + 4 * count;
   if (gaussian) {
-    const r0 = Math.sqrt(-2 * Math.log((block[0]! + 0.5) * INV_2_32));
-    const a0 = TWO_PI * ((block[1]! + 0.5) * INV_2_32);
-    const r1 = Math.sqrt(-2 * Math.log((block[2]! + 0.5) * INV_2_32));
-    const a1 = TWO_PI * ((block[3]! + 0.5) * INV_2_32);
-    values[0] = r0 * Math.cos(a0);
-    values[1] = r0 * Math.sin(a0);
-    values[2] = r1 * Math.cos(a1);
-    values[3] = r1 * Math.sin(a1);
+    for (; w < end; w += 4, o += 4) {
+      const r0 = Math.sqrt(-2 * Math.log((words[w]! + 0.5) * INV_2_32));
+      const a0 = TWO_PI * ((words[w + 1]! + 0.5) * INV_2_32);
+      const r1 = Math.sqrt(-2 * Math.log((words[w + 2]! + 0.5) * INV_2_32));
+      const a1 = TWO_PI * ((words[w + 3]! + 0.5) * INV_2_32);
+      out[o] = r0 * Math.cos(a0);
+      out[o + 1] = r0 * Math.sin(a0);
+      out[o + 2] = r1 * Math.cos(a1);
+      out[o + 3] = r1 * Math.sin(a1);
+    }
   } else {
-    values[0] = block[0]! & 1 ? 1 : -1;
-    values[1] = block[1]! & 1 ? 1 : -1;
-    values[2] = block[2]! & 1 ? 1 : -1;
-    values[3] = block[3]! & 1 ? 1 : -1;
+    for (; w < end; w += 4, o += 4) {
+      out[o] = words[w]! & 1 ? 1 : -1;
+      out[o + 1] = words[w + 1]! & 1 ? 1 : -1;
+      out[o + 2] = words[w + 2]! & 1 ? 1 : -1;
+      out[o + 3] = words[w + 3]! & 1 ? 1 : -1;
+    }
   }
+}
+
+/** Scratch for a partial block's four entries. */
+const partial = new Float32Array(4);
+
+/** Writes the entries of block `b` that fall inside [from, to) to out[j − from]. */
+function writePartialBlock(
+  b: number,
+  from: number,
+  to: number,
+  stream: number,
+  k0: number,
+  k1: number,
+  gaussian: boolean,
+  out: Float32Array,
+): void {
+  philox4x32Into(b, stream, 0, 0, k0, k1, block);
+  wordsToEntries(block, 0, 1, partial, 0, gaussian);
+  const end = Math.min(to, 4 * b + 4);
+  for (let j = Math.max(from, 4 * b); j < end; j++) out[j - from] = partial[j - 4 * b]!;
 }
 
 /**
@@ -77,41 +116,28 @@ export function fillDirectionRange(
     );
   }
   const gaussian = distribution === 'gaussian';
-  let j = from;
-  // Leading partial block.
-  while (j < to && (j & 3) !== 0) {
-    blockValues(Math.floor(j / 4), stream, k0, k1, gaussian);
-    const end = Math.min(to, (Math.floor(j / 4) + 1) * 4);
-    for (; j < end; j++) out[j - from] = values[j & 3]!;
+  const kernel = options.engine === 'js' ? undefined : philoxBlockKernel;
+  const firstWhole = Math.ceil(from / 4);
+  const endWhole = Math.max(firstWhole, Math.floor(to / 4));
+  // Partial blocks: the head (when `from` is not block-aligned) and the tail (when `to` is not
+  // and its block is not the head's).
+  if (from % 4 !== 0 && to > from) {
+    writePartialBlock(Math.floor(from / 4), from, to, stream, k0, k1, gaussian, out);
+  }
+  if (to % 4 !== 0 && Math.floor(to / 4) >= firstWhole) {
+    writePartialBlock(Math.floor(to / 4), from, to, stream, k0, k1, gaussian, out);
   }
   // Whole blocks.
-  let o = j - from;
-  const wholeEnd = to - (to & 3);
-  if (gaussian) {
-    for (let b = j / 4; j < wholeEnd; b++, j += 4, o += 4) {
-      philox4x32Into(b, stream, 0, 0, k0, k1, block);
-      const r0 = Math.sqrt(-2 * Math.log((block[0]! + 0.5) * INV_2_32));
-      const a0 = TWO_PI * ((block[1]! + 0.5) * INV_2_32);
-      const r1 = Math.sqrt(-2 * Math.log((block[2]! + 0.5) * INV_2_32));
-      const a1 = TWO_PI * ((block[3]! + 0.5) * INV_2_32);
-      out[o] = r0 * Math.cos(a0);
-      out[o + 1] = r0 * Math.sin(a0);
-      out[o + 2] = r1 * Math.cos(a1);
-      out[o + 3] = r1 * Math.sin(a1);
+  if (kernel !== undefined) {
+    for (let b = firstWhole; b < endWhole; b += WASM_CHUNK_BLOCKS) {
+      const count = Math.min(WASM_CHUNK_BLOCKS, endWhole - b);
+      wordsToEntries(kernel(k0, k1, stream, b, count), 0, count, out, 4 * b - from, gaussian);
     }
   } else {
-    for (let b = j / 4; j < wholeEnd; b++, j += 4, o += 4) {
+    for (let b = firstWhole; b < endWhole; b++) {
       philox4x32Into(b, stream, 0, 0, k0, k1, block);
-      out[o] = block[0]! & 1 ? 1 : -1;
-      out[o + 1] = block[1]! & 1 ? 1 : -1;
-      out[o + 2] = block[2]! & 1 ? 1 : -1;
-      out[o + 3] = block[3]! & 1 ? 1 : -1;
+      wordsToEntries(block, 0, 1, out, 4 * b - from, gaussian);
     }
-  }
-  // Trailing partial block.
-  if (j < to) {
-    blockValues(j / 4, stream, k0, k1, gaussian);
-    for (; j < to; j++) out[j - from] = values[j & 3]!;
   }
   return out;
 }

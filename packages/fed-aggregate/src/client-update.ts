@@ -1,0 +1,72 @@
+/** Loss statistics a client may report with its update (informational; never aggregated into θ). */
+export interface LossStats {
+  /** Mean training loss over the round's local steps. */
+  readonly mean: number;
+  /** Loss of the first local step. */
+  readonly first?: number;
+  /** Loss of the last local step. */
+  readonly last?: number;
+}
+
+/**
+ * What a client uploads after its local steps in round `round`. The seeds are not uploaded: the
+ * server derives `deriveSeed(runSeed, round, clientId, t)` for t = 0 .. g.length − 1.
+ * A step the client skipped (non-finite loss) is uploaded as g = 0 and counted in `skippedSteps`.
+ */
+export interface ClientUpdate {
+  readonly round: number;
+  readonly clientId: string;
+  /** One projected-gradient scalar per local step, in step order. */
+  readonly g: Float64Array | readonly number[];
+  /** Number of training examples behind this update (its aggregation weight); a positive integer. */
+  readonly numSamples: number;
+  readonly loss?: LossStats;
+  readonly skippedSteps?: number;
+}
+
+/** A client update as the server stores it: `g` copied into a `Float64Array`. */
+export interface StoredClientUpdate extends ClientUpdate {
+  readonly g: Float64Array;
+}
+
+/** Copies an update into its stored form, so later changes to the caller's arrays cannot leak in. */
+export function storeClientUpdate(update: ClientUpdate): StoredClientUpdate {
+  const stored: {
+    round: number;
+    clientId: string;
+    g: Float64Array;
+    numSamples: number;
+    loss?: LossStats;
+    skippedSteps?: number;
+  } = {
+    round: update.round,
+    clientId: update.clientId,
+    g: Float64Array.from(update.g),
+    numSamples: update.numSamples,
+  };
+  if (update.loss !== undefined) stored.loss = { ...update.loss };
+  if (update.skippedSteps !== undefined) stored.skippedSteps = update.skippedSteps;
+  return stored;
+}
+
+function sameNumber(a: number | undefined, b: number | undefined): boolean {
+  return Object.is(a, b);
+}
+
+/** True when two updates carry identical content (g compared bit for bit via `Object.is`). */
+export function sameClientUpdate(a: ClientUpdate, b: ClientUpdate): boolean {
+  if (a.round !== b.round || a.clientId !== b.clientId || a.g.length !== b.g.length) return false;
+  if (!sameNumber(a.numSamples, b.numSamples) || !sameNumber(a.skippedSteps, b.skippedSteps)) {
+    return false;
+  }
+  for (let t = 0; t < a.g.length; t++) if (!Object.is(a.g[t], b.g[t])) return false;
+  if ((a.loss === undefined) !== (b.loss === undefined)) return false;
+  if (a.loss !== undefined && b.loss !== undefined) {
+    return (
+      sameNumber(a.loss.mean, b.loss.mean) &&
+      sameNumber(a.loss.first, b.loss.first) &&
+      sameNumber(a.loss.last, b.loss.last)
+    );
+  }
+  return true;
+}

@@ -1,0 +1,101 @@
+import { ByteReader, ByteWriter } from './byte-io.js';
+import { crc32 } from './crc32.js';
+import { FedAggregateError } from './errors.js';
+import { checkReplayLog, type ReplayLog } from './replay-log.js';
+
+/** "MKRL" read as a little-endian u32. */
+const REPLAY_LOG_MAGIC = 0x4c524b4d;
+/** Current replay-log wire-format version. */
+export const REPLAY_LOG_FORMAT_VERSION = 1;
+/** Bytes before the entries: magic, version, distribution, reserved, round, directions, count, reserved, lr. */
+export const REPLAY_LOG_HEADER_BYTES = 32;
+/** Bytes per entry: seed u64 + g f64 + p f64. */
+export const REPLAY_LOG_ENTRY_BYTES = 24;
+
+/** Encoded size of a log with `entries` entries: 32 + 24·entries + 4 (CRC). */
+export function replayLogByteLength(entries: number): number {
+  return REPLAY_LOG_HEADER_BYTES + REPLAY_LOG_ENTRY_BYTES * entries + 4;
+}
+
+/**
+ * Encodes a replay log (little-endian):
+ * `"MKRL" | u16 version=1 | u8 distribution (0 gaussian, 1 rademacher) | u8 0 | u32 round |
+ * u32 directions | u32 count | u32 0 | f64 lr | u64 seeds[count] | f64 g[count] | f64 p[count] |
+ * u32 CRC-32 of all preceding bytes`. g and p are float64, so decoding is exact.
+ */
+export function encodeReplayLog(log: ReplayLog): Uint8Array {
+  checkReplayLog(log);
+  const n = log.seeds.length;
+  const out = new ByteWriter(replayLogByteLength(n));
+  out.u32(REPLAY_LOG_MAGIC);
+  out.u16(REPLAY_LOG_FORMAT_VERSION);
+  out.u8(log.distribution === 'gaussian' ? 0 : 1);
+  out.u8(0);
+  out.u32(log.round);
+  out.u32(log.directions);
+  out.u32(n);
+  out.u32(0);
+  out.f64(log.lr);
+  for (let i = 0; i < n; i++) out.u64(log.seeds[i]!);
+  for (let i = 0; i < n; i++) out.f64(log.g[i]!);
+  for (let i = 0; i < n; i++) out.f64(log.p[i]!);
+  const body = out.finish();
+  out.u32(crc32(body));
+  return out.finish();
+}
+
+function corrupt(message: string): FedAggregateError {
+  return new FedAggregateError('FED_CORRUPT', `replay log is corrupt: ${message}. Re-fetch it.`);
+}
+
+/** Decodes `encodeReplayLog` output; throws `FED_TRUNCATED`, `FED_CORRUPT` or `FED_UNSUPPORTED_VERSION`. */
+export function decodeReplayLog(bytes: Uint8Array): ReplayLog {
+  const header = new ByteReader(bytes, 'replay log');
+  if (header.u32() !== REPLAY_LOG_MAGIC) throw corrupt('bad magic (expected "MKRL")');
+  const version = header.u16();
+  if (version !== REPLAY_LOG_FORMAT_VERSION) {
+    throw new FedAggregateError(
+      'FED_UNSUPPORTED_VERSION',
+      `replay log format version ${version} is not supported (this build reads version ${REPLAY_LOG_FORMAT_VERSION}); upgrade @meerkat/fed-aggregate`,
+    );
+  }
+  const distributionCode = header.u8();
+  header.u8();
+  const round = header.u32();
+  const directions = header.u32();
+  const n = header.u32();
+  header.u32();
+  const expected = replayLogByteLength(n);
+  if (bytes.length < expected) {
+    throw new FedAggregateError(
+      'FED_TRUNCATED',
+      `replay log is truncated: ${bytes.length} bytes, header says ${expected}. Re-fetch it.`,
+    );
+  }
+  if (bytes.length > expected) throw corrupt(`${bytes.length - expected} trailing bytes`);
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + expected - 4, 4).getUint32(0, true);
+  if (crc32(bytes.subarray(0, expected - 4)) !== stored) throw corrupt('checksum mismatch');
+  if (distributionCode > 1) throw corrupt(`unknown distribution code ${distributionCode}`);
+  const lr = header.f64();
+  const seeds = new BigUint64Array(n);
+  const g = new Float64Array(n);
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) seeds[i] = header.u64();
+  for (let i = 0; i < n; i++) g[i] = header.f64();
+  for (let i = 0; i < n; i++) p[i] = header.f64();
+  const log: ReplayLog = {
+    round,
+    lr,
+    directions,
+    distribution: distributionCode === 0 ? 'gaussian' : 'rademacher',
+    seeds,
+    g,
+    p,
+  };
+  try {
+    checkReplayLog(log);
+  } catch (error) {
+    throw corrupt(error instanceof Error ? error.message : String(error));
+  }
+  return log;
+}

@@ -159,19 +159,20 @@ export function decodeMask(bytes: Uint8Array, expectedLayout?: ParameterLayout):
   let prev = 0;
   for (let j = 0; j < k; j++) {
     let v = 0;
-    let shift = 0;
+    let mult = 1;
     for (;;) {
-      if (p >= end)
+      if (p >= end) {
         fail(
           'MASK_CORRUPT',
           `The index section ends inside index ${j} of ${k}: k does not match the varints.`,
         );
+      }
       const byte = bytes[p++]!;
-      if (shift === 28 && byte > 0x0f)
+      if (mult === 0x10000000 && byte > 0x0f)
         fail('MASK_CORRUPT', `Varint of index ${j} overflows 32 bits.`);
-      v += (byte & 0x7f) * 2 ** shift;
+      v += (byte & 0x7f) * mult;
       if (byte < 0x80) break;
-      shift += 7;
+      mult *= 128;
     }
     if (j > 0 && v === 0)
       fail('MASK_CORRUPT', `Indices are not strictly increasing at position ${j} (delta 0).`);

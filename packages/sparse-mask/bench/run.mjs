@@ -15,7 +15,7 @@ function fillScores(out, seed) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    const u = (x >>> 8) * 5.960464477539063e-8;
+    const u = (x >>> 8) * 2 ** -24;
     const u2 = u * u;
     out[i] = u2 * u2;
   }

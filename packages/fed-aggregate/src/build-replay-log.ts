@@ -27,7 +27,8 @@ export function compareClientIds(a: string, b: string): number {
 
 /**
  * Builds round r's replay log from the accepted updates: client c's step t contributes the entry
- * `(deriveSeed(runSeed, r, c, t), g_{c,t}, p_c)` with p_c = n_c / Σ n, ordered by clientId then t.
+ * `(deriveSeed(runSeed, r, c, t), g_{c,t}, p_c)` (with d directions, g_{c,t} is the d values
+ * g[t·d .. t·d + d − 1] of the upload) with p_c = n_c / Σ n, ordered by clientId then t.
  * With no updates the log is empty (applying it leaves θ unchanged).
  */
 export function buildReplayLog(
@@ -82,20 +83,27 @@ export function buildReplayLog(
         );
       }
     }
+    if (u.g.length % directions !== 0) {
+      throw new FedAggregateError(
+        'FED_INVALID_ARGUMENT',
+        `client ${u.clientId} uploaded ${u.g.length} g values, not a multiple of ${directions} directions`,
+      );
+    }
     totalSamples += u.numSamples;
-    entries += u.g.length;
+    entries += u.g.length / directions;
   }
   const seeds = new BigUint64Array(entries);
-  const g = new Float64Array(entries);
+  const g = new Float64Array(entries * directions);
   const p = new Float64Array(entries);
   let i = 0;
+  let j = 0;
   for (const u of sorted) {
     const weight = u.numSamples / totalSamples;
-    for (let t = 0; t < u.g.length; t++, i++) {
+    for (let t = 0; t < u.g.length / directions; t++, i++) {
       seeds[i] = deriveSeed(runSeed, round, u.clientId, t);
-      g[i] = u.g[t]!;
       p[i] = weight;
     }
+    for (let v = 0; v < u.g.length; v++, j++) g[j] = u.g[v]!;
   }
   return { round, lr, directions, distribution, seeds, g, p };
 }

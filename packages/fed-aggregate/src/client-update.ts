@@ -16,7 +16,10 @@ export interface LossStats {
 export interface ClientUpdate {
   readonly round: number;
   readonly clientId: string;
-  /** One projected-gradient scalar per local step, in step order. */
+  /**
+   * One projected-gradient scalar per local step, in step order. With d > 1 directions per step,
+   * d scalars per step (step-major: g[t·d + s] is step t's direction s, i.e. `StepRecord.gs`).
+   */
   readonly g: Float64Array | readonly number[];
   /** Number of training examples behind this update (its aggregation weight); a positive integer. */
   readonly numSamples: number;

@@ -241,6 +241,7 @@ export class FederatedServer {
         expectedSteps: c?.expectedSteps ?? new Map(),
         received: c?.received ?? new Map(),
         gMax: this.config.gMax,
+        directions: this.config.directions,
       },
       now,
     );
@@ -303,7 +304,7 @@ export class FederatedServer {
         totalSamples,
         meanLoss: lossWeight > 0 ? lossSum / lossWeight : null,
         logEntries: log.seeds.length,
-        logBytes: replayLogByteLength(log.seeds.length),
+        logBytes: replayLogByteLength(log.seeds.length, log.directions),
         applied,
       },
     };

@@ -9,24 +9,24 @@ const REPLAY_LOG_MAGIC = 0x4c524b4d;
 export const REPLAY_LOG_FORMAT_VERSION = 1;
 /** Bytes before the entries: magic, version, distribution, reserved, round, directions, count, reserved, lr. */
 export const REPLAY_LOG_HEADER_BYTES = 32;
-/** Bytes per entry: seed u64 + g f64 + p f64. */
+/** Bytes per entry with one direction: seed u64 + g f64 + p f64 (each extra direction adds 8). */
 export const REPLAY_LOG_ENTRY_BYTES = 24;
 
-/** Encoded size of a log with `entries` entries: 32 + 24·entries + 4 (CRC). */
-export function replayLogByteLength(entries: number): number {
-  return REPLAY_LOG_HEADER_BYTES + REPLAY_LOG_ENTRY_BYTES * entries + 4;
+/** Encoded size of a log with `entries` entries of `directions` scalars: 32 + (16 + 8d)·entries + 4. */
+export function replayLogByteLength(entries: number, directions = 1): number {
+  return REPLAY_LOG_HEADER_BYTES + (16 + 8 * directions) * entries + 4;
 }
 
 /**
  * Encodes a replay log (little-endian):
  * `"MKRL" | u16 version=1 | u8 distribution (0 gaussian, 1 rademacher) | u8 0 | u32 round |
- * u32 directions | u32 count | u32 0 | f64 lr | u64 seeds[count] | f64 g[count] | f64 p[count] |
+ * u32 directions | u32 count | u32 0 | f64 lr | u64 seeds[count] | f64 g[count·directions] | f64 p[count] |
  * u32 CRC-32 of all preceding bytes`. g and p are float64, so decoding is exact.
  */
 export function encodeReplayLog(log: ReplayLog): Uint8Array {
   checkReplayLog(log);
   const n = log.seeds.length;
-  const out = new ByteWriter(replayLogByteLength(n));
+  const out = new ByteWriter(replayLogByteLength(n, log.directions));
   out.u32(REPLAY_LOG_MAGIC);
   out.u16(REPLAY_LOG_FORMAT_VERSION);
   out.u8(log.distribution === 'gaussian' ? 0 : 1);
@@ -37,7 +37,7 @@ export function encodeReplayLog(log: ReplayLog): Uint8Array {
   out.u32(0);
   out.f64(log.lr);
   for (let i = 0; i < n; i++) out.u64(log.seeds[i]!);
-  for (let i = 0; i < n; i++) out.f64(log.g[i]!);
+  for (let j = 0; j < log.g.length; j++) out.f64(log.g[j]!);
   for (let i = 0; i < n; i++) out.f64(log.p[i]!);
   const body = out.finish();
   out.u32(crc32(body));
@@ -65,7 +65,8 @@ export function decodeReplayLog(bytes: Uint8Array): ReplayLog {
   const directions = header.u32();
   const n = header.u32();
   header.u32();
-  const expected = replayLogByteLength(n);
+  if (directions < 1) throw corrupt('directions is 0');
+  const expected = replayLogByteLength(n, directions);
   if (bytes.length < expected) {
     throw new FedAggregateError(
       'FED_TRUNCATED',
@@ -78,10 +79,10 @@ export function decodeReplayLog(bytes: Uint8Array): ReplayLog {
   if (distributionCode > 1) throw corrupt(`unknown distribution code ${distributionCode}`);
   const lr = header.f64();
   const seeds = new BigUint64Array(n);
-  const g = new Float64Array(n);
+  const g = new Float64Array(n * directions);
   const p = new Float64Array(n);
   for (let i = 0; i < n; i++) seeds[i] = header.u64();
-  for (let i = 0; i < n; i++) g[i] = header.f64();
+  for (let j = 0; j < g.length; j++) g[j] = header.f64();
   for (let i = 0; i < n; i++) p[i] = header.f64();
   const log: ReplayLog = {
     round,

@@ -1,10 +1,15 @@
-import { addScaledDirections, type DirectionDistribution } from '@meerkat/zo-estimator';
+import {
+  addScaledDirections,
+  type DirectionDistribution,
+  fillDirection,
+} from '@meerkat/zo-estimator';
 import { FedAggregateError } from './errors.js';
 
 /**
  * The dimension-free record of one aggregation: applying it to θ^r gives θ^{r+1}.
- * Entry i is `(seeds[i], g[i], p[i])`; entries are ordered by clientId (UTF-16 code-unit order),
- * then by local step t ascending. Columnar typed arrays keep the hot loop allocation-free.
+ * Entry i is `(seeds[i], g[i·d .. i·d + d − 1], p[i])` with d = `directions` (one scalar per
+ * direction; with the default d = 1 simply `(seeds[i], g[i], p[i])`). Entries are ordered by
+ * clientId (UTF-16 code-unit order), then by local step t ascending.
  */
 export interface ReplayLog {
   /** The round r this log moves from θ^r to θ^{r+1}. */
@@ -15,6 +20,7 @@ export interface ReplayLog {
   readonly directions: number;
   readonly distribution: DirectionDistribution;
   readonly seeds: BigUint64Array;
+  /** Per-direction projected-gradient scalars, entry-major: length = entries × directions. */
   readonly g: Float64Array;
   /** Aggregation weight p_c = n_c / Σ n of the entry's client. */
   readonly p: Float64Array;
@@ -39,11 +45,15 @@ export function checkReplayLog(log: ReplayLog): void {
     bad(`distribution must be 'gaussian' or 'rademacher', got ${String(log.distribution)}`);
   }
   const n = log.seeds.length;
-  if (log.g.length !== n || log.p.length !== n) {
-    bad(`seeds, g and p must have equal lengths, got ${n}, ${log.g.length}, ${log.p.length}`);
+  if (log.g.length !== n * log.directions || log.p.length !== n) {
+    bad(
+      `expected ${n} seeds, ${n} × ${log.directions} g values and ${n} weights, got ${log.g.length} g values and ${log.p.length} weights`,
+    );
+  }
+  for (let j = 0; j < log.g.length; j++) {
+    if (!Number.isFinite(log.g[j]!)) bad(`g value ${j} is not finite (${log.g[j]})`);
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(log.g[i]!)) bad(`entry ${i} has a non-finite g (${log.g[i]})`);
     const p = log.p[i]!;
     if (!(Number.isFinite(p) && p > 0 && p <= 1))
       bad(`entry ${i} has weight p = ${p}, not in (0, 1]`);
@@ -51,10 +61,11 @@ export function checkReplayLog(log: ReplayLog): void {
 }
 
 /**
- * Applies a replay log to θ in place: θ ← θ + Σ_i (−η·g_i·p_i / directions)·Σ_stream z(seed_i, stream),
- * entry by entry, in log order. This is the only place the aggregation arithmetic lives, so the
- * server's θ^{r+1} and every client that replays the log are bit-identical. Rounding: each entry
- * adds in float64 and rounds to float32 once per coordinate, exactly like `applyStep`.
+ * Applies a replay log to θ in place, entry by entry in log order: for each entry and direction
+ * stream s, θ ← θ + ((−η·p)·g_s / d)·z(seed, s) — the ZO-SGD step of `applyStep` with its −η
+ * replaced by −η·p (so with p = 1 it is `applyStep` bit for bit). The server's θ^{r+1} and every
+ * client replaying the log run this same function, so they are bit-identical. Rounding: each
+ * direction adds in float64 and rounds to float32 once per coordinate.
  */
 export function applyReplayLog(
   theta: Float32Array,
@@ -70,9 +81,19 @@ export function applyReplayLog(
   }
   const { lr, directions, distribution, seeds, g, p } = log;
   for (let i = 0; i < seeds.length; i++) {
-    // Same expression as applyStep's (−η·g)/directions when p = 1, hence bit-identical replay.
-    const scale = (-lr * g[i]! * p[i]!) / directions;
-    addScaledDirections(theta, seeds[i]!, scale, directions, distribution, scratch);
+    const scale = -lr * p[i]!;
+    if (directions === 1) {
+      // zo-estimator's own axpy; its coefficient (scale·g)/1 is exactly applyStep's (−η·g)/1 at p = 1.
+      addScaledDirections(theta, seeds[i]!, scale * g[i]!, 1, distribution, scratch);
+      continue;
+    }
+    // d > 1: per-direction scalars, the same expression as zo-estimator's addStepDirections
+    // (not exported yet), checked bit for bit against replay() in the tests.
+    for (let s = 0; s < directions; s++) {
+      const coefficient = (scale * g[i * directions + s]!) / directions;
+      fillDirection(seeds[i]!, scratch, { stream: s, distribution });
+      for (let j = 0; j < theta.length; j++) theta[j] = theta[j]! + coefficient * scratch[j]!;
+    }
   }
   return theta;
 }

@@ -37,6 +37,8 @@ export interface ValidationContext {
   readonly received: ReadonlyMap<string, StoredClientUpdate>;
   /** Largest |g| accepted. */
   readonly gMax: number;
+  /** Directions per step: an update carries steps × directions scalars. Default 1. */
+  readonly directions?: number;
 }
 
 function reject(code: RejectionCode, reason: string): SubmitResult {
@@ -105,10 +107,11 @@ export function validateUpdate(
       `round ${round} closed for submissions at ${context.deadline}, got ${now}`,
     );
   }
-  if (update.g.length !== steps) {
+  const directions = context.directions ?? 1;
+  if (update.g.length !== steps * directions) {
     return reject(
       'wrong-step-count',
-      `client ${clientId} must upload ${steps} g values for round ${round}, got ${update.g.length}`,
+      `client ${clientId} must upload ${steps} steps × ${directions} direction(s) = ${steps * directions} g values for round ${round}, got ${update.g.length}`,
     );
   }
   if (!(Number.isSafeInteger(update.numSamples) && update.numSamples > 0)) {

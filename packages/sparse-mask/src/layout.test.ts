@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SparseMaskError } from './errors.js';
-import { createLayout, type TensorSpec } from './layout.js';
+import { createLayout, layoutFingerprintBytes, type TensorSpec } from './layout.js';
 import { assertMaskMatchesLayout, createSparseMask } from './sparse-mask.js';
 
 const specs: TensorSpec[] = [
@@ -127,5 +127,32 @@ describe('ParameterLayout', () => {
       expect((e as SparseMaskError).message).toContain(a.fingerprint);
       expect((e as SparseMaskError).message).toContain(b.fingerprint);
     }
+  });
+});
+
+describe('fingerprint definition (README)', () => {
+  it('is FNV-1a 64 of the documented canonical bytes', () => {
+    const layout = createLayout([
+      { name: 'a', shape: [2, 3] },
+      { name: 'b', shape: [] },
+    ]);
+    // "meerkat/layout/v1", count 2, then (len 1, "a", rank 2, 2, 3) and (len 1, "b", rank 0).
+    const expected =
+      '6d6565726b61742f6c61796f75742f7631' +
+      '02000000' +
+      '01000000' +
+      '61' +
+      '02000000' +
+      '02000000' +
+      '03000000' +
+      '01000000' +
+      '62' +
+      '00000000';
+    const bytes = layoutFingerprintBytes(layout.tensors);
+    expect(Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('')).toBe(expected);
+    let h = 0xcbf29ce484222325n;
+    for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    expect(layout.fingerprint).toBe(h.toString(16).padStart(16, '0'));
+    expect(layout.fingerprint).toBe('b57a34ad32714793');
   });
 });

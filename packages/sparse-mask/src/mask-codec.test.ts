@@ -253,3 +253,32 @@ describe('decodeMask fuzz: every corruption throws SparseMaskError', () => {
     }
   });
 });
+
+describe('cross-language test vector (README)', () => {
+  it('encodes the README example byte for byte', () => {
+    const fingerprint = createLayout([
+      { name: 'a', shape: [2, 3] },
+      { name: 'b', shape: [] },
+    ]).fingerprint;
+    const mask = createSparseMask({
+      fingerprint,
+      d: 7,
+      indices: Uint32Array.of(1, 4, 6),
+      gradMean: Float32Array.of(0.5, -1, 2),
+    });
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    const body =
+      '4d4b4d41534b0000' + // magic
+      '0100' + // version 1
+      '0100' + // flags: gradMean
+      fingerprint.match(/../g)!.reverse().join('') + // fingerprint u64 LE
+      '0700000000000000' + // d = 7
+      '03000000' + // k = 3
+      '03000000' + // 3 varint bytes
+      '010302' + // deltas 1, 3, 2
+      '0000003f000080bf00000040'; // 0.5, -1, 2
+    const bytes = encodeMask(mask);
+    expect(hex(bytes.subarray(0, bytes.length - 4))).toBe(body);
+    expect(hex(bytes.subarray(bytes.length - 4))).toBe('01ba5c5c');
+  });
+});

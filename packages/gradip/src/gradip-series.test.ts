@@ -1,4 +1,4 @@
-import { deriveSeed, fillDirection, type StepRecord } from '@meerkat/zo-estimator';
+import { applyStep, deriveSeed, fillDirection, type StepRecord } from '@meerkat/zo-estimator';
 import { describe, expect, it } from 'vitest';
 import { GradipError } from './errors.js';
 import { gradipSeries, projectDirection, resolveGradipSeriesOptions } from './gradip-series.js';
@@ -14,7 +14,10 @@ function randomGPre(k: number, seed: number): Float32Array {
   return out;
 }
 
-/** Brute force: materialise every direction, average them in float64, then dot in float64. */
+/**
+ * Brute force: materialise every direction, form the update direction (1/n) Σ_s g_s z_s in
+ * float64, then dot with ḡ_pre in float64.
+ */
 function bruteForce(
   steps: readonly StepRecord[],
   gPre: Float32Array,
@@ -22,25 +25,28 @@ function bruteForce(
   distribution: 'gaussian' | 'rademacher',
 ): number[] {
   return steps.map((step) => {
+    const scalars = step.gs ?? [step.g];
     const mean = new Float64Array(gPre.length);
     for (let s = 0; s < directions; s++) {
       const z = fillDirection(step.seed, new Float32Array(gPre.length), {
         stream: s,
         distribution,
       });
-      for (let i = 0; i < z.length; i++) mean[i] = mean[i]! + z[i]! / directions;
+      for (let i = 0; i < z.length; i++) mean[i] = mean[i]! + (scalars[s]! * z[i]!) / directions;
     }
     let dot = 0;
     for (let i = 0; i < gPre.length; i++) dot += gPre[i]! * mean[i]!;
-    return step.g * dot;
+    return dot;
   });
 }
 
-function makeSteps(n: number): StepRecord[] {
-  return Array.from({ length: n }, (_, t) => ({
-    seed: deriveSeed(7n, 0, 'client-a', t),
-    g: Math.sin(t + 1) * 3,
-  }));
+function makeSteps(n: number, directions = 1): StepRecord[] {
+  return Array.from({ length: n }, (_, t) => {
+    const seed = deriveSeed(7n, 0, 'client-a', t);
+    if (directions === 1) return { seed, g: Math.sin(t + 1) * 3 };
+    const gs = Array.from({ length: directions }, (_, s) => Math.sin(t + 1 + s) * 3);
+    return { seed, g: gs.reduce((a, b) => a + b, 0) / directions, gs };
+  });
 }
 
 describe('gradipSeries', () => {
@@ -48,7 +54,7 @@ describe('gradipSeries', () => {
     for (const directions of [1, 3]) {
       it(`matches the brute-force reference (${distribution}, ${directions} direction(s))`, () => {
         const gPre = randomGPre(1003, 11);
-        const steps = makeSteps(12);
+        const steps = makeSteps(12, directions);
         const series = gradipSeries(steps, gPre, { directions, distribution });
         const reference = bruteForce(steps, gPre, directions, distribution);
         expect(series).toBeInstanceOf(Float64Array);
@@ -61,6 +67,18 @@ describe('gradipSeries', () => {
       });
     }
   }
+
+  it('equals ⟨ḡ_pre, −Δθ/η⟩ of the update applyStep makes', () => {
+    const gPre = randomGPre(300, 5);
+    for (const step of makeSteps(4, 2)) {
+      const theta = applyStep(new Float32Array(300), step, { lr: 1, directions: 2 });
+      let expected = 0;
+      for (let i = 0; i < 300; i++) expected -= gPre[i]! * theta[i]!;
+      const [value] = gradipSeries([step], gPre, { directions: 2 });
+      // θ is float32, so the reference carries float32 rounding of each coordinate.
+      expect(Math.abs(value! - expected)).toBeLessThan(1e-5 * (1 + Math.abs(expected)));
+    }
+  });
 
   it('reduces to g · z_j for a one-hot ḡ_pre', () => {
     const gPre = new Float32Array(10);
@@ -101,5 +119,13 @@ describe('gradipSeries', () => {
     expect(
       codeOf(() => projectDirection(1n, gPre, resolveGradipSeriesOptions(), new Float32Array(9))),
     ).toBe('GRADIP_LENGTH_MISMATCH');
+    expect(codeOf(() => gradipSeries([{ seed: 1n, g: 1 }], gPre, { directions: 2 }))).toBe(
+      'GRADIP_LENGTH_MISMATCH',
+    );
+    expect(
+      codeOf(() =>
+        gradipSeries([{ seed: 1n, g: 1, gs: [1, Number.NaN] }], gPre, { directions: 2 }),
+      ),
+    ).toBe('GRADIP_NON_FINITE');
   });
 });

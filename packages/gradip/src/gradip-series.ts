@@ -80,25 +80,53 @@ export function projectDirection(
   return sum / options.directions;
 }
 
-/** GradIP of one step: g · ⟨ḡ_pre, z̄(seed)⟩. */
+/**
+ * GradIP of one step: ⟨ḡ_pre, (1/n) Σ_s g_s z(seed, s)⟩ = (1/n) Σ_s g_s ⟨ḡ_pre, z(seed, s)⟩, the
+ * pre-training gradient against the step's update direction (as `applyStep` defines it). With one
+ * direction this is g · ⟨ḡ_pre, z(seed)⟩; with n > 1 the record must carry the n scalars `gs`.
+ */
 export function gradipOfStep(
   step: StepRecord,
   gPre: Float32Array,
   options: ResolvedGradipSeriesOptions,
   scratch: Float32Array,
 ): number {
-  if (!Number.isFinite(step.g)) {
+  const scalars = step.gs ?? [step.g];
+  if (scalars.length !== options.directions) {
     throw new GradipError(
-      'GRADIP_NON_FINITE',
-      `step with seed ${step.seed} has a non-finite g (${step.g}); drop skipped steps before computing GradIP`,
+      'GRADIP_LENGTH_MISMATCH',
+      `step with seed ${step.seed} carries ${scalars.length} direction scalar(s) but directions is ${options.directions}; pass the run's directions option (records with n > 1 directions need gs)`,
     );
   }
-  return step.g * projectDirection(step.seed, gPre, options, scratch);
+  for (const g of scalars) {
+    if (typeof g !== 'number' || !Number.isFinite(g)) {
+      throw new GradipError(
+        'GRADIP_NON_FINITE',
+        `step with seed ${step.seed} has a non-finite g (${String(g)}); drop skipped steps before computing GradIP`,
+      );
+    }
+  }
+  const k = gPre.length;
+  if (scratch.length !== k) {
+    throw new GradipError(
+      'GRADIP_LENGTH_MISMATCH',
+      `scratch length ${scratch.length} must equal the mask size k = ${k}`,
+    );
+  }
+  let sum = 0;
+  for (let stream = 0; stream < options.directions; stream++) {
+    fillDirection(step.seed, scratch, { stream, distribution: options.distribution });
+    let dot = 0;
+    for (let i = 0; i < k; i++) dot += gPre[i]! * scratch[i]!;
+    sum += scalars[stream]! * dot;
+  }
+  return sum / options.directions;
 }
 
 /**
  * The GradIP series of one client's step records:
- * `GradIP_t = g_t · ⟨ḡ_pre, z̄(s_t)⟩`, one O(k) float64 dot per step. Only the (seed, g) records
+ * `GradIP_t = (1/n) Σ_s g_{t,s} · ⟨ḡ_pre, z(s_t, s)⟩` (= `g_t · ⟨ḡ_pre, z(s_t)⟩` for one
+ * direction), one O(k) float64 dot per step and direction. Only the (seed, g) records
  * and ḡ_pre (length k, the pre-training gradient at the mask) are needed, no client data.
  * `scratch` (length k) may be passed to avoid the one k-sized allocation.
  */

@@ -10,6 +10,7 @@ function roundSteps(client: string, round: number, count: number): StepRecord[] 
   return Array.from({ length: count }, (_, t) => ({
     seed: deriveSeed(3n, round, client, t),
     g: (t % 3) - 1 + 0.25 * round,
+    gs: [(t % 3) - 1, (t % 3) - 1 + 0.5 * round],
   }));
 }
 
@@ -35,7 +36,7 @@ describe('GradipTracker', () => {
   });
 
   it('leaves a series unchanged when a batch has a bad step, and reports unknown clients', () => {
-    const tracker = new GradipTracker(gPre);
+    const tracker = new GradipTracker(gPre, { directions: 2 });
     tracker.append('a', roundSteps('a', 0, 3));
     expect(() =>
       tracker.append('a', [

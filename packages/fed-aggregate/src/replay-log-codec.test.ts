@@ -16,7 +16,7 @@ function codeOf(f: () => unknown): string {
 }
 
 const updates = [
-  { round: 7, clientId: 'b', g: [1e-300, -0.1, 3.141592653589793, 2, -5, 0.25], numSamples: 3 },
+  { round: 7, clientId: 'b', g: [1e-300, -0.1, Math.PI, 2, -5, 0.25], numSamples: 3 },
   { round: 7, clientId: 'a', g: [0.1, 0.2], numSamples: 1 },
 ];
 

@@ -1,6 +1,6 @@
+import { crc32 } from '@meerkat/zo-estimator';
 import { ByteReader, ByteWriter } from './byte-io.js';
 import type { LossStats, StoredClientUpdate } from './client-update.js';
-import { crc32 } from './crc32.js';
 import { FedAggregateError } from './errors.js';
 import type { ReplayLog } from './replay-log.js';
 import { decodeReplayLog, encodeReplayLog } from './replay-log-codec.js';

@@ -13,7 +13,6 @@ export {
   sameClientUpdate,
   storeClientUpdate,
 } from './client-update.js';
-export { crc32 } from './crc32.js';
 export { sampleDirichlet } from './dirichlet.js';
 export { FedAggregateError, type FedAggregateErrorCode } from './errors.js';
 export {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReplayLog } from './build-replay-log.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { crc32 } from './crc32.js';
 import type { FedAggregateError } from './errors.js';
 import { FederatedServer } from './federated-server.js';
 import { decodeReplayLog, encodeReplayLog, replayLogByteLength } from './replay-log-codec.js';
@@ -19,13 +18,6 @@ const updates = [
   { round: 7, clientId: 'b', g: [1e-300, -0.1, Math.PI, 2, -5, 0.25], numSamples: 3 },
   { round: 7, clientId: 'a', g: [0.1, 0.2], numSamples: 1 },
 ];
-
-describe('crc32', () => {
-  it('matches the standard check value and empty input', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
-  });
-});
 
 describe('replay log codec', () => {
   it('round-trips exactly (float64 g and p), with the documented size', () => {

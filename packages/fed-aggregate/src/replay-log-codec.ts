@@ -1,5 +1,5 @@
+import { crc32 } from '@meerkat/zo-estimator';
 import { ByteReader, ByteWriter } from './byte-io.js';
-import { crc32 } from './crc32.js';
 import { FedAggregateError } from './errors.js';
 import { checkReplayLog, type ReplayLog } from './replay-log.js';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { crc32 } from './crc32.js';
 import { fnv1a64Hex } from './fnv1a64.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -28,13 +27,5 @@ describe('fnv1a64Hex', () => {
       }
       expect(fnv1a64Hex(bytes)).toBe(fnvRef(bytes));
     }
-  });
-});
-
-describe('crc32', () => {
-  it('matches the IEEE check value and zlib values', () => {
-    expect(crc32(ascii('123456789'))).toBe(0xcbf43926);
-    expect(crc32(ascii(''))).toBe(0);
-    expect(crc32(ascii('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339);
   });
 });

@@ -6,7 +6,6 @@ export {
   topKMask,
 } from './baselines.js';
 export { type CalibrationSelectOptions, MaskCalibrator } from './calibrator.js';
-export { crc32 } from './crc32.js';
 export { SparseMaskError, type SparseMaskErrorCode } from './errors.js';
 export { fnv1a64Hex } from './fnv1a64.js';
 export { gatherMasked, scatterMasked } from './gather-scatter.js';

@@ -1,7 +1,7 @@
+import { crc32 } from '@meerkat/zo-estimator';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../test/helpers.js';
 import { randomMask, sampleUniformIndices } from './baselines.js';
-import { crc32 } from './crc32.js';
 import { SparseMaskError, type SparseMaskErrorCode } from './errors.js';
 import { createLayout } from './layout.js';
 import { decodeMask, encodeMask, MASK_HEADER_BYTES } from './mask-codec.js';

@@ -1,4 +1,4 @@
-import { crc32 } from './crc32.js';
+import { crc32 } from '@meerkat/zo-estimator';
 import { SparseMaskError, type SparseMaskErrorCode } from './errors.js';
 import type { ParameterLayout } from './layout.js';
 import { assertMaskMatchesLayout, createSparseMask, type SparseMask } from './sparse-mask.js';

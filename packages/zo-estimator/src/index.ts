@@ -1,3 +1,4 @@
+export { crc32 } from './crc32.js';
 export {
   type DirectionDistribution,
   type DirectionOptions,

@@ -1,3 +1,8 @@
+/**
+ * CRC-32 (IEEE 802.3), the checksum of every Meerkat binary format (masks, replay logs,
+ * checkpoints). Check value: crc32("123456789") = 0xCBF43926.
+ */
+
 /** CRC-32 table for the reflected IEEE 802.3 polynomial 0xEDB88320 (zlib, PNG, gzip). */
 const TABLE = (() => {
   const table = new Uint32Array(256);

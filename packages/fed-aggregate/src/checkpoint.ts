@@ -1,16 +1,20 @@
-import { crc32 } from '@meerkat/zo-estimator';
+import { BinaryFormat } from './binary-format.js';
 import { ByteReader, ByteWriter } from './byte-io.js';
-import type { LossStats, StoredClientUpdate } from './client-update.js';
+import { type LossStats, type StoredClientUpdate, storeClientUpdate } from './client-update.js';
 import { FedAggregateError } from './errors.js';
 import type { ReplayLog } from './replay-log.js';
 import { decodeReplayLog, encodeReplayLog } from './replay-log-codec.js';
 import { type ResolvedServerConfig, resolveServerConfig } from './server-config.js';
 import type { OpenRoundState, ServerState } from './server-state.js';
 
-/** "MKCP" read as a little-endian u32. */
-const CHECKPOINT_MAGIC = 0x50434b4d;
 /** Current checkpoint format version. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
+const CHECKPOINT_FORMAT = new BinaryFormat(
+  'checkpoint',
+  'MKCP',
+  CHECKPOINT_FORMAT_VERSION,
+  'Use another checkpoint copy.',
+);
 const HEADER_BYTES = 28;
 
 /** JSON form of one accepted update in the open round (its g values live in the binary g section). */
@@ -106,8 +110,7 @@ export function encodeCheckpoint(state: ServerState): Uint8Array {
   const out = new ByteWriter(
     HEADER_BYTES + metaBytes.length + 4 * state.theta.length + 8 * gCount + logBytes + 4,
   );
-  out.u32(CHECKPOINT_MAGIC);
-  out.u16(CHECKPOINT_FORMAT_VERSION);
+  CHECKPOINT_FORMAT.writeStart(out);
   out.u16(0);
   out.u32(metaBytes.length);
   out.u32(state.theta.length);
@@ -122,17 +125,10 @@ export function encodeCheckpoint(state: ServerState): Uint8Array {
     out.u32(b.length);
     out.bytes(b);
   }
-  const body = out.finish();
-  out.u32(crc32(body));
-  return out.finish();
+  return CHECKPOINT_FORMAT.finish(out);
 }
 
-function corrupt(message: string): FedAggregateError {
-  return new FedAggregateError(
-    'FED_CORRUPT',
-    `checkpoint is corrupt: ${message}. Use another checkpoint copy.`,
-  );
-}
+const corrupt = (message: string): FedAggregateError => CHECKPOINT_FORMAT.corrupt(message);
 
 function parseMeta(bytes: Uint8Array): CheckpointMeta {
   try {
@@ -145,14 +141,7 @@ function parseMeta(bytes: Uint8Array): CheckpointMeta {
 /** Decodes `encodeCheckpoint` output; throws `FED_TRUNCATED`, `FED_CORRUPT` or `FED_UNSUPPORTED_VERSION`. */
 export function decodeCheckpoint(bytes: Uint8Array): ServerState {
   const header = new ByteReader(bytes, 'checkpoint');
-  if (header.u32() !== CHECKPOINT_MAGIC) throw corrupt('bad magic (expected "MKCP")');
-  const version = header.u16();
-  if (version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new FedAggregateError(
-      'FED_UNSUPPORTED_VERSION',
-      `checkpoint format version ${version} is not supported (this build reads version ${CHECKPOINT_FORMAT_VERSION}); upgrade @meerkat/fed-aggregate`,
-    );
-  }
+  CHECKPOINT_FORMAT.readStart(header);
   header.u16();
   const metaLength = header.u32();
   const k = header.u32();
@@ -169,11 +158,7 @@ export function decodeCheckpoint(bytes: Uint8Array): ServerState {
       `checkpoint is truncated: ${bytes.length} bytes, its header needs at least ${minimum}. Re-fetch it.`,
     );
   }
-  const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(
-    0,
-    true,
-  );
-  if (crc32(bytes.subarray(0, bytes.length - 4)) !== stored) throw corrupt('checksum mismatch');
+  CHECKPOINT_FORMAT.checkChecksum(bytes, bytes.length);
 
   const body = new ByteReader(bytes, 'checkpoint', HEADER_BYTES, bytes.length - 4);
   const meta = parseMeta(body.bytesView(metaLength));
@@ -202,23 +187,14 @@ export function decodeCheckpoint(bytes: Uint8Array): ServerState {
     let current: OpenRoundState | null = null;
     if (meta.current !== null) {
       let at = 0;
-      const updates: StoredClientUpdate[] = meta.current.updates.map((u) => {
-        if (!Number.isInteger(u.steps) || u.steps < 0 || at + u.steps > gCount) {
+      const round = meta.current.round;
+      const updates: StoredClientUpdate[] = meta.current.updates.map(({ steps, ...u }) => {
+        if (!Number.isInteger(steps) || steps < 0 || at + steps > gCount) {
           throw corrupt('update step counts do not match the g section');
         }
-        const g = gValues.slice(at, at + u.steps);
-        at += u.steps;
-        const stored: {
-          round: number;
-          clientId: string;
-          g: Float64Array;
-          numSamples: number;
-          loss?: LossStats;
-          skippedSteps?: number;
-        } = { round: meta.current!.round, clientId: u.clientId, g, numSamples: u.numSamples };
-        if (u.loss !== undefined) stored.loss = u.loss;
-        if (u.skippedSteps !== undefined) stored.skippedSteps = u.skippedSteps;
-        return stored;
+        const g = gValues.subarray(at, at + steps);
+        at += steps;
+        return storeClientUpdate({ ...u, round, g });
       });
       if (at !== gCount) throw corrupt('the g section has values no update claims');
       current = {

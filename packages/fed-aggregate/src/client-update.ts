@@ -34,22 +34,14 @@ export interface StoredClientUpdate extends ClientUpdate {
 
 /** Copies an update into its stored form, so later changes to the caller's arrays cannot leak in. */
 export function storeClientUpdate(update: ClientUpdate): StoredClientUpdate {
-  const stored: {
-    round: number;
-    clientId: string;
-    g: Float64Array;
-    numSamples: number;
-    loss?: LossStats;
-    skippedSteps?: number;
-  } = {
+  return {
     round: update.round,
     clientId: update.clientId,
     g: Float64Array.from(update.g),
     numSamples: update.numSamples,
+    ...(update.loss === undefined ? {} : { loss: { ...update.loss } }),
+    ...(update.skippedSteps === undefined ? {} : { skippedSteps: update.skippedSteps }),
   };
-  if (update.loss !== undefined) stored.loss = { ...update.loss };
-  if (update.skippedSteps !== undefined) stored.skippedSteps = update.skippedSteps;
-  return stored;
 }
 
 function sameNumber(a: number | undefined, b: number | undefined): boolean {

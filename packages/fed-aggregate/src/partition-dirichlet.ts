@@ -1,14 +1,13 @@
+import { assemblePartition, numberedShards } from './assemble-partition.js';
 import { sampleDirichlet } from './dirichlet.js';
 import { FedAggregateError } from './errors.js';
 import {
   checkClientCount,
   checkLabels,
   type Labels,
-  numberedClientIds,
   type Partition,
   sortedIndices,
 } from './partition.js';
-import { computePartitionStats } from './partition-stats.js';
 import { shuffleInPlace } from './shuffle.js';
 import { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
 
@@ -105,15 +104,5 @@ export function partitionDirichlet(labels: Labels, options: DirichletPartitionOp
   const random = new PhiloxUniformStream(options.seed, STREAM_DOMAIN.partition, 2);
   const all = Uint32Array.from({ length: labels.length }, (_, i) => i);
   const shards = splitDirichlet(all, labels, numLabels, split, random);
-  const ids = numberedClientIds(options.numClients);
-  const clients = shards.map((indices, c) => ({
-    clientId: ids[c]!,
-    kind: 'dirichlet' as const,
-    indices,
-  }));
-  return {
-    clients,
-    extremeClientIds: [],
-    stats: computePartitionStats(labels, numLabels, clients),
-  };
+  return assemblePartition(labels, numLabels, numberedShards(shards, 'dirichlet'));
 }

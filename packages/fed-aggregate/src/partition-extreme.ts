@@ -1,3 +1,4 @@
+import { assemblePartition } from './assemble-partition.js';
 import { FedAggregateError } from './errors.js';
 import {
   type ClientShard,
@@ -10,7 +11,6 @@ import {
 } from './partition.js';
 import { resolveDirichletSplit, splitDirichlet } from './partition-dirichlet.js';
 import { splitIid } from './partition-iid.js';
-import { computePartitionStats } from './partition-stats.js';
 import { shuffleInPlace } from './shuffle.js';
 import { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
 
@@ -120,5 +120,5 @@ export function partitionWithExtremeClients(
     clients[slot] = { clientId: ids[slot]!, kind: normal === 'iid' ? 'iid' : 'dirichlet', indices };
   });
   const extremeClientIds = clients.filter((c) => c.kind === 'extreme').map((c) => c.clientId);
-  return { clients, extremeClientIds, stats: computePartitionStats(labels, numLabels, clients) };
+  return assemblePartition(labels, numLabels, clients, extremeClientIds);
 }

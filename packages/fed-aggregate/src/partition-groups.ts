@@ -1,7 +1,7 @@
+import { assemblePartition } from './assemble-partition.js';
 import { compareClientIds } from './build-replay-log.js';
 import { FedAggregateError } from './errors.js';
 import { type ClientShard, checkLabels, type Labels, type Partition } from './partition.js';
-import { computePartitionStats } from './partition-stats.js';
 
 export interface GroupPartitionOptions {
   /**
@@ -56,9 +56,5 @@ export function partitionByGroup(
     kind: 'group',
     indices: Uint32Array.from(members.get(clientId)!),
   }));
-  return {
-    clients,
-    extremeClientIds: [],
-    stats: computePartitionStats(labels, numLabels, clients),
-  };
+  return assemblePartition(labels, numLabels, clients);
 }

@@ -1,13 +1,12 @@
+import { assemblePartition, numberedShards } from './assemble-partition.js';
 import { FedAggregateError } from './errors.js';
 import {
   checkClientCount,
   checkLabels,
   type Labels,
-  numberedClientIds,
   type Partition,
   sortedIndices,
 } from './partition.js';
-import { computePartitionStats } from './partition-stats.js';
 import { shuffleInPlace } from './shuffle.js';
 import { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
 
@@ -48,15 +47,5 @@ export function partitionIid(labels: Labels, options: IidPartitionOptions): Part
   const random = new PhiloxUniformStream(options.seed, STREAM_DOMAIN.partition, 1);
   const all = Uint32Array.from({ length: labels.length }, (_, i) => i);
   const shards = splitIid(all, options.numClients, random);
-  const ids = numberedClientIds(options.numClients);
-  const clients = shards.map((indices, c) => ({
-    clientId: ids[c]!,
-    kind: 'iid' as const,
-    indices,
-  }));
-  return {
-    clients,
-    extremeClientIds: [],
-    stats: computePartitionStats(labels, numLabels, clients),
-  };
+  return assemblePartition(labels, numLabels, numberedShards(shards, 'iid'));
 }

@@ -1,12 +1,16 @@
-import { crc32 } from '@meerkat/zo-estimator';
+import { BinaryFormat } from './binary-format.js';
 import { ByteReader, ByteWriter } from './byte-io.js';
 import { FedAggregateError } from './errors.js';
 import { checkReplayLog, type ReplayLog } from './replay-log.js';
 
-/** "MKRL" read as a little-endian u32. */
-const REPLAY_LOG_MAGIC = 0x4c524b4d;
 /** Current replay-log wire-format version. */
 export const REPLAY_LOG_FORMAT_VERSION = 1;
+const REPLAY_LOG_FORMAT = new BinaryFormat(
+  'replay log',
+  'MKRL',
+  REPLAY_LOG_FORMAT_VERSION,
+  'Re-fetch it.',
+);
 /** Bytes before the entries: magic, version, distribution, reserved, round, directions, count, reserved, lr. */
 export const REPLAY_LOG_HEADER_BYTES = 32;
 /** Bytes per entry with one direction: seed u64 + g f64 + p f64 (each extra direction adds 8). */
@@ -27,8 +31,7 @@ export function encodeReplayLog(log: ReplayLog): Uint8Array {
   checkReplayLog(log);
   const n = log.seeds.length;
   const out = new ByteWriter(replayLogByteLength(n, log.directions));
-  out.u32(REPLAY_LOG_MAGIC);
-  out.u16(REPLAY_LOG_FORMAT_VERSION);
+  REPLAY_LOG_FORMAT.writeStart(out);
   out.u8(log.distribution === 'gaussian' ? 0 : 1);
   out.u8(0);
   out.u32(log.round);
@@ -39,26 +42,15 @@ export function encodeReplayLog(log: ReplayLog): Uint8Array {
   for (let i = 0; i < n; i++) out.u64(log.seeds[i]!);
   for (let j = 0; j < log.g.length; j++) out.f64(log.g[j]!);
   for (let i = 0; i < n; i++) out.f64(log.p[i]!);
-  const body = out.finish();
-  out.u32(crc32(body));
-  return out.finish();
+  return REPLAY_LOG_FORMAT.finish(out);
 }
 
-function corrupt(message: string): FedAggregateError {
-  return new FedAggregateError('FED_CORRUPT', `replay log is corrupt: ${message}. Re-fetch it.`);
-}
+const corrupt = (message: string): FedAggregateError => REPLAY_LOG_FORMAT.corrupt(message);
 
 /** Decodes `encodeReplayLog` output; throws `FED_TRUNCATED`, `FED_CORRUPT` or `FED_UNSUPPORTED_VERSION`. */
 export function decodeReplayLog(bytes: Uint8Array): ReplayLog {
   const header = new ByteReader(bytes, 'replay log');
-  if (header.u32() !== REPLAY_LOG_MAGIC) throw corrupt('bad magic (expected "MKRL")');
-  const version = header.u16();
-  if (version !== REPLAY_LOG_FORMAT_VERSION) {
-    throw new FedAggregateError(
-      'FED_UNSUPPORTED_VERSION',
-      `replay log format version ${version} is not supported (this build reads version ${REPLAY_LOG_FORMAT_VERSION}); upgrade @meerkat/fed-aggregate`,
-    );
-  }
+  REPLAY_LOG_FORMAT.readStart(header);
   const distributionCode = header.u8();
   header.u8();
   const round = header.u32();
@@ -74,8 +66,7 @@ export function decodeReplayLog(bytes: Uint8Array): ReplayLog {
     );
   }
   if (bytes.length > expected) throw corrupt(`${bytes.length - expected} trailing bytes`);
-  const stored = new DataView(bytes.buffer, bytes.byteOffset + expected - 4, 4).getUint32(0, true);
-  if (crc32(bytes.subarray(0, expected - 4)) !== stored) throw corrupt('checksum mismatch');
+  REPLAY_LOG_FORMAT.checkChecksum(bytes, expected);
   if (distributionCode > 1) throw corrupt(`unknown distribution code ${distributionCode}`);
   const lr = header.f64();
   const seeds = new BigUint64Array(n);

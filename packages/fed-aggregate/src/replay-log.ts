@@ -1,8 +1,4 @@
-import {
-  addScaledDirections,
-  type DirectionDistribution,
-  fillDirection,
-} from '@meerkat/zo-estimator';
+import { applyStep, type DirectionDistribution, type StepRecord } from '@meerkat/zo-estimator';
 import { FedAggregateError } from './errors.js';
 
 /**
@@ -61,11 +57,23 @@ export function checkReplayLog(log: ReplayLog): void {
 }
 
 /**
- * Applies a replay log to θ in place, entry by entry in log order: for each entry and direction
- * stream s, θ ← θ + ((−η·p)·g_s / d)·z(seed, s) — the ZO-SGD step of `applyStep` with its −η
- * replaced by −η·p (so with p = 1 it is `applyStep` bit for bit). The server's θ^{r+1} and every
- * client replaying the log run this same function, so they are bit-identical. Rounding: each
- * direction adds in float64 and rounds to float32 once per coordinate.
+ * Entry i of a log as zo-estimator's `StepRecord`: `{ seed, g }` with one direction; with d > 1,
+ * `gs` holds the entry's d per-direction scalars and `g` their mean.
+ */
+export function replayLogStep(log: ReplayLog, i: number): StepRecord {
+  const seed = log.seeds[i]!;
+  const d = log.directions;
+  if (d === 1) return { seed, g: log.g[i]! };
+  const gs = Array.from(log.g.subarray(i * d, (i + 1) * d));
+  return { seed, g: gs.reduce((sum, x) => sum + x, 0) / d, gs };
+}
+
+/**
+ * Applies a replay log to θ in place, entry by entry in log order: for each entry,
+ * θ ← θ + (−η·p)·(1/d)·Σ_s g_s·z(seed, s) — zo-estimator's own step update with its −η replaced by
+ * −η·p (so with p = 1 it is `applyStep` bit for bit). The server's θ^{r+1} and every client
+ * replaying the log run this same function, so they are bit-identical. Rounding: each direction
+ * adds in float64 and rounds to float32 once per coordinate.
  */
 export function applyReplayLog(
   theta: Float32Array,
@@ -79,21 +87,10 @@ export function applyReplayLog(
       `scratch length ${scratch.length} must equal theta length ${theta.length}`,
     );
   }
-  const { lr, directions, distribution, seeds, g, p } = log;
-  for (let i = 0; i < seeds.length; i++) {
-    const scale = -lr * p[i]!;
-    if (directions === 1) {
-      // zo-estimator's own axpy; its coefficient (scale·g)/1 is exactly applyStep's (−η·g)/1 at p = 1.
-      addScaledDirections(theta, seeds[i]!, scale * g[i]!, 1, distribution, scratch);
-      continue;
-    }
-    // d > 1: per-direction scalars, the same expression as zo-estimator's addStepDirections
-    // (not exported yet), checked bit for bit against replay() in the tests.
-    for (let s = 0; s < directions; s++) {
-      const coefficient = (scale * g[i * directions + s]!) / directions;
-      fillDirection(seeds[i]!, scratch, { stream: s, distribution });
-      for (let j = 0; j < theta.length; j++) theta[j] = theta[j]! + coefficient * scratch[j]!;
-    }
+  const { lr, directions, distribution, p } = log;
+  for (let i = 0; i < p.length; i++) {
+    // applyStep (no weight decay) is addStepDirections with scale −lr'; −(lr·p) equals −lr·p exactly.
+    applyStep(theta, replayLogStep(log, i), { lr: lr * p[i]!, directions, distribution }, scratch);
   }
   return theta;
 }

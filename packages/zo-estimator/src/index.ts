@@ -27,7 +27,10 @@ export { deriveSeed, fnv1a32, SEED_DERIVATION_TAG_V1, seedToKey } from './seed.j
 export type { StepRecord } from './step-record.js';
 export {
   addScaledDirections,
+  addStepDirections,
   applyStep,
   checkUpdateOptions,
+  directionScalars,
+  projectStep,
   type UpdateOptions,
 } from './update.js';

@@ -1,4 +1,8 @@
-import { applyStep, type DirectionDistribution, type StepRecord } from '@meerkat/zo-estimator';
+import {
+  addStepDirections,
+  type DirectionDistribution,
+  type StepRecord,
+} from '@meerkat/zo-estimator';
 import { FedAggregateError } from './errors.js';
 
 /**
@@ -89,8 +93,7 @@ export function applyReplayLog(
   }
   const { lr, directions, distribution, p } = log;
   for (let i = 0; i < p.length; i++) {
-    // applyStep (no weight decay) is addStepDirections with scale −lr'; −(lr·p) equals −lr·p exactly.
-    applyStep(theta, replayLogStep(log, i), { lr: lr * p[i]!, directions, distribution }, scratch);
+    addStepDirections(theta, replayLogStep(log, i), -lr * p[i]!, directions, distribution, scratch);
   }
   return theta;
 }

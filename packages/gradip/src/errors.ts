@@ -15,8 +15,9 @@ export class GradipError extends Error {
   override readonly name = 'GradipError';
   readonly code: GradipErrorCode;
 
-  constructor(code: GradipErrorCode, message: string) {
-    super(message);
+  /** `options.cause` keeps the underlying error (e.g. zo-estimator's `ZoError`). */
+  constructor(code: GradipErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
   }
 }

@@ -1,7 +1,13 @@
-import { applyStep, deriveSeed, fillDirection, type StepRecord } from '@meerkat/zo-estimator';
+import {
+  applyStep,
+  deriveSeed,
+  fillDirection,
+  type StepRecord,
+  ZoError,
+} from '@meerkat/zo-estimator';
 import { describe, expect, it } from 'vitest';
 import { GradipError } from './errors.js';
-import { gradipSeries, projectDirection, resolveGradipSeriesOptions } from './gradip-series.js';
+import { gradipSeries } from './gradip-series.js';
 
 function randomGPre(k: number, seed: number): Float32Array {
   // A simple LCG, independent of the Philox stream under test.
@@ -95,6 +101,20 @@ describe('gradipSeries', () => {
     expect(gradipSeries([], new Float32Array(4).fill(1)).length).toBe(0);
   });
 
+  it("keeps zo-estimator's error as the cause of a translated error", () => {
+    const gPre = new Float32Array(8).fill(1);
+    let caught: unknown;
+    try {
+      gradipSeries([{ seed: 1n, g: Number.POSITIVE_INFINITY }], gPre);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(GradipError);
+    expect((caught as GradipError).code).toBe('GRADIP_NON_FINITE');
+    expect((caught as GradipError).cause).toBeInstanceOf(ZoError);
+    expect((caught as GradipError).message).toMatch(/drop skipped steps/);
+  });
+
   it('rejects bad input with typed errors', () => {
     const gPre = new Float32Array(8).fill(1);
     const codeOf = (f: () => unknown) => {
@@ -116,9 +136,6 @@ describe('gradipSeries', () => {
     expect(codeOf(() => gradipSeries([{ seed: 1n, g: 1 }], gPre, {}, new Float32Array(7)))).toBe(
       'GRADIP_LENGTH_MISMATCH',
     );
-    expect(
-      codeOf(() => projectDirection(1n, gPre, resolveGradipSeriesOptions(), new Float32Array(9))),
-    ).toBe('GRADIP_LENGTH_MISMATCH');
     expect(codeOf(() => gradipSeries([{ seed: 1n, g: 1 }], gPre, { directions: 2 }))).toBe(
       'GRADIP_LENGTH_MISMATCH',
     );

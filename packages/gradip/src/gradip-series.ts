@@ -1,5 +1,9 @@
-import type { DirectionDistribution, StepRecord } from '@meerkat/zo-estimator';
-import { fillDirection } from '@meerkat/zo-estimator';
+import {
+  type DirectionDistribution,
+  projectStep,
+  type StepRecord,
+  ZoError,
+} from '@meerkat/zo-estimator';
 import { GradipError } from './errors.js';
 
 /** How the steps' directions were generated; must match the options of the run that made them. */
@@ -56,34 +60,12 @@ export function checkPretrainingGradient(gPre: Float32Array): void {
 }
 
 /**
- * ⟨ḡ_pre, z̄(seed)⟩ with z̄ the mean of the step's `directions` directions, accumulated in
- * float64. `scratch` (length k) receives each direction in turn; nothing k-sized is allocated.
- */
-export function projectDirection(
-  seed: bigint,
-  gPre: Float32Array,
-  options: ResolvedGradipSeriesOptions,
-  scratch: Float32Array,
-): number {
-  const k = gPre.length;
-  if (scratch.length !== k) {
-    throw new GradipError(
-      'GRADIP_LENGTH_MISMATCH',
-      `scratch length ${scratch.length} must equal the mask size k = ${k}`,
-    );
-  }
-  let sum = 0;
-  for (let stream = 0; stream < options.directions; stream++) {
-    fillDirection(seed, scratch, { stream, distribution: options.distribution });
-    for (let i = 0; i < k; i++) sum += gPre[i]! * scratch[i]!;
-  }
-  return sum / options.directions;
-}
-
-/**
  * GradIP of one step: ⟨ḡ_pre, (1/n) Σ_s g_s z(seed, s)⟩ = (1/n) Σ_s g_s ⟨ḡ_pre, z(seed, s)⟩, the
  * pre-training gradient against the step's update direction (as `applyStep` defines it). With one
  * direction this is g · ⟨ḡ_pre, z(seed)⟩; with n > 1 the record must carry the n scalars `gs`.
+ *
+ * The arithmetic and the record checks are zo-estimator's `projectStep` (float64 accumulation, one
+ * direction in `scratch` at a time); its errors come back as `GradipError`s.
  */
 export function gradipOfStep(
   step: StepRecord,
@@ -91,36 +73,41 @@ export function gradipOfStep(
   options: ResolvedGradipSeriesOptions,
   scratch: Float32Array,
 ): number {
-  const scalars = step.gs ?? [step.g];
-  if (scalars.length !== options.directions) {
+  if (scratch.length !== gPre.length) {
     throw new GradipError(
       'GRADIP_LENGTH_MISMATCH',
-      `step with seed ${step.seed} carries ${scalars.length} direction scalar(s) but directions is ${options.directions}; pass the run's directions option (records with n > 1 directions need gs)`,
+      `scratch length ${scratch.length} must equal the mask size k = ${gPre.length}`,
     );
   }
-  for (const g of scalars) {
-    if (typeof g !== 'number' || !Number.isFinite(g)) {
-      throw new GradipError(
+  try {
+    return projectStep(gPre, step, options.directions, options.distribution, scratch);
+  } catch (error) {
+    throw asGradipError(error);
+  }
+}
+
+/**
+ * `projectStep`'s errors in this package's terms. With the scratch length checked first, its
+ * `ZO_INVALID_ARGUMENT` can only mean a record whose scalar count differs from `directions`.
+ */
+function asGradipError(error: unknown): unknown {
+  if (!(error instanceof ZoError)) return error;
+  switch (error.code) {
+    case 'ZO_NON_FINITE_GRADIENT':
+      return new GradipError(
         'GRADIP_NON_FINITE',
-        `step with seed ${step.seed} has a non-finite g (${String(g)}); drop skipped steps before computing GradIP`,
+        `cannot compute GradIP (${error.message}); drop skipped steps first`,
+        { cause: error },
       );
-    }
+    case 'ZO_INVALID_ARGUMENT':
+      return new GradipError(
+        'GRADIP_LENGTH_MISMATCH',
+        `cannot compute GradIP (${error.message}); pass the run's directions option (records with n > 1 directions need gs)`,
+        { cause: error },
+      );
+    default:
+      return new GradipError('GRADIP_INVALID_ARGUMENT', error.message, { cause: error });
   }
-  const k = gPre.length;
-  if (scratch.length !== k) {
-    throw new GradipError(
-      'GRADIP_LENGTH_MISMATCH',
-      `scratch length ${scratch.length} must equal the mask size k = ${k}`,
-    );
-  }
-  let sum = 0;
-  for (let stream = 0; stream < options.directions; stream++) {
-    fillDirection(step.seed, scratch, { stream, distribution: options.distribution });
-    let dot = 0;
-    for (let i = 0; i < k; i++) dot += gPre[i]! * scratch[i]!;
-    sum += scalars[stream]! * dot;
-  }
-  return sum / options.directions;
 }
 
 /**

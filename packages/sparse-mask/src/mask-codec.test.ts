@@ -1,8 +1,9 @@
 import { crc32 } from '@meerkat/zo-estimator';
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../test/error-code.js';
 import { mulberry32 } from '../test/helpers.js';
 import { randomMask, sampleUniformIndices } from './baselines.js';
-import { SparseMaskError, type SparseMaskErrorCode } from './errors.js';
+import { SparseMaskError } from './errors.js';
 import { createLayout } from './layout.js';
 import { decodeMask, encodeMask, MASK_HEADER_BYTES } from './mask-codec.js';
 import { createSparseMask, type SparseMask } from './sparse-mask.js';
@@ -18,16 +19,6 @@ function fullMask(seed: number, k: number): SparseMask {
   const gradMean = Float32Array.from({ length: k }, () => rnd() - 0.5);
   const scores = Float32Array.from({ length: k }, () => rnd());
   return createSparseMask({ ...base, gradMean, scores });
-}
-
-function codeOf(fn: () => unknown): SparseMaskErrorCode | 'no error' {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SparseMaskError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 /** Independent LEB128 size: 1 byte per 7 bits of each delta. */
@@ -116,20 +107,20 @@ describe('encodeMask / decodeMask', () => {
       b[i] = v;
       return b;
     };
-    expect(codeOf(() => decodeMask(at(0, 0x4e)))).toBe('MASK_BAD_MAGIC');
-    expect(codeOf(() => decodeMask(new Uint8Array(0)))).toBe('MASK_TRUNCATED');
-    expect(codeOf(() => decodeMask(good.subarray(0, 5)))).toBe('MASK_TRUNCATED');
-    expect(codeOf(() => decodeMask(good.subarray(0, good.length - 1)))).toBe('MASK_TRUNCATED');
-    expect(codeOf(() => decodeMask(at(8, 2)))).toBe('MASK_UNSUPPORTED_VERSION');
-    expect(codeOf(() => decodeMask(at(good.length - 10, good[good.length - 10]! ^ 1)))).toBe(
+    expect(errorCodeOf(() => decodeMask(at(0, 0x4e)))).toBe('MASK_BAD_MAGIC');
+    expect(errorCodeOf(() => decodeMask(new Uint8Array(0)))).toBe('MASK_TRUNCATED');
+    expect(errorCodeOf(() => decodeMask(good.subarray(0, 5)))).toBe('MASK_TRUNCATED');
+    expect(errorCodeOf(() => decodeMask(good.subarray(0, good.length - 1)))).toBe('MASK_TRUNCATED');
+    expect(errorCodeOf(() => decodeMask(at(8, 2)))).toBe('MASK_UNSUPPORTED_VERSION');
+    expect(errorCodeOf(() => decodeMask(at(good.length - 10, good[good.length - 10]! ^ 1)))).toBe(
       'MASK_CHECKSUM_MISMATCH',
     );
     const extra = new Uint8Array(good.length + 1);
     extra.set(good);
-    expect(codeOf(() => decodeMask(extra))).toBe('MASK_CORRUPT');
-    expect(codeOf(() => decodeMask(reseal(at(10, 3 | 4))))).toBe('MASK_CORRUPT');
+    expect(errorCodeOf(() => decodeMask(extra))).toBe('MASK_CORRUPT');
+    expect(errorCodeOf(() => decodeMask(reseal(at(10, 3 | 4))))).toBe('MASK_CORRUPT');
     const other = createLayout([{ name: 'w', shape: [2400] }]);
-    expect(codeOf(() => decodeMask(good, other))).toBe('MASK_LAYOUT_MISMATCH');
+    expect(errorCodeOf(() => decodeMask(good, other))).toBe('MASK_LAYOUT_MISMATCH');
     expect(decodeMask(good, layout).indices.length).toBe(20);
   });
 
@@ -145,16 +136,16 @@ describe('encodeMask / decodeMask', () => {
     // Varints: 05 01 04 82 07. A zero delta makes indices non-increasing.
     const nonIncreasing = good.slice();
     nonIncreasing[MASK_HEADER_BYTES + 1] = 0;
-    expect(codeOf(() => decodeMask(reseal(nonIncreasing)))).toBe('MASK_CORRUPT');
+    expect(errorCodeOf(() => decodeMask(reseal(nonIncreasing)))).toBe('MASK_CORRUPT');
     // An index >= d: shrink d in the header.
     const smallD = good.slice();
     view(smallD).setUint32(20, 900, true);
-    expect(codeOf(() => decodeMask(reseal(smallD)))).toBe('MASK_CORRUPT');
+    expect(errorCodeOf(() => decodeMask(reseal(smallD)))).toBe('MASK_CORRUPT');
     // k larger / smaller than the varints present.
     for (const k of [3, 5]) {
       const wrongK = good.slice();
       view(wrongK).setUint32(28, k, true);
-      expect(codeOf(() => decodeMask(reseal(wrongK)))).toBe('MASK_CORRUPT');
+      expect(errorCodeOf(() => decodeMask(reseal(wrongK)))).toBe('MASK_CORRUPT');
     }
     // k = 0 and d = 0 and d >= 2^32.
     for (const [offset, value] of [
@@ -164,7 +155,7 @@ describe('encodeMask / decodeMask', () => {
     ] as const) {
       const b = good.slice();
       view(b).setUint32(offset, value, true);
-      expect(codeOf(() => decodeMask(reseal(b)))).toBe('MASK_CORRUPT');
+      expect(errorCodeOf(() => decodeMask(reseal(b)))).toBe('MASK_CORRUPT');
     }
     // A varint that overflows 32 bits (5th byte > 0x0f): re-encode a 1-index mask by hand.
     const header = good.slice(0, MASK_HEADER_BYTES);
@@ -174,16 +165,16 @@ describe('encodeMask / decodeMask', () => {
     const body = new Uint8Array(MASK_HEADER_BYTES + 5 + 4);
     body.set(header);
     body.set([0xff, 0xff, 0xff, 0xff, 0x1f], MASK_HEADER_BYTES);
-    expect(codeOf(() => decodeMask(reseal(body)))).toBe('MASK_CORRUPT');
+    expect(errorCodeOf(() => decodeMask(reseal(body)))).toBe('MASK_CORRUPT');
     // A varint section that ends mid-varint.
     const cut = body.slice();
     cut[MASK_HEADER_BYTES + 4] = 0x8f;
-    expect(codeOf(() => decodeMask(reseal(cut)))).toBe('MASK_CORRUPT');
+    expect(errorCodeOf(() => decodeMask(reseal(cut)))).toBe('MASK_CORRUPT');
   });
 
   it('encodeMask refuses an invalid hand-built mask', () => {
     const bad = { fingerprint: '0123456789abcdef', d: 10, indices: Uint32Array.of(3, 3) };
-    expect(codeOf(() => encodeMask(bad))).toBe('MASK_INVALID');
+    expect(errorCodeOf(() => encodeMask(bad))).toBe('MASK_INVALID');
   });
 });
 

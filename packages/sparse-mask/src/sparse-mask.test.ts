@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SparseMaskError } from './errors.js';
+import { errorCodeOf } from '../test/error-code.js';
 import { resolveMaskSize } from './mask-size.js';
 import { createSparseMask, maskSize } from './sparse-mask.js';
 
 const fp = '0123456789abcdef';
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SparseMaskError) return e.code;
-    throw e;
-  }
-  return 'no error';
-};
 
 describe('createSparseMask', () => {
   it('accepts a valid mask and freezes it', () => {
@@ -29,28 +20,28 @@ describe('createSparseMask', () => {
 
   it('rejects inconsistent masks with MASK_INVALID', () => {
     const ok = { fingerprint: fp, d: 10, indices: Uint32Array.of(1, 2) };
-    expect(codeOf(() => createSparseMask({ ...ok, fingerprint: 'XYZ' }))).toBe('MASK_INVALID');
-    expect(codeOf(() => createSparseMask({ ...ok, fingerprint: fp.toUpperCase() }))).toBe(
+    expect(errorCodeOf(() => createSparseMask({ ...ok, fingerprint: 'XYZ' }))).toBe('MASK_INVALID');
+    expect(errorCodeOf(() => createSparseMask({ ...ok, fingerprint: fp.toUpperCase() }))).toBe(
       'MASK_INVALID',
     );
-    expect(codeOf(() => createSparseMask({ ...ok, d: 0 }))).toBe('MASK_INVALID');
-    expect(codeOf(() => createSparseMask({ ...ok, d: 2 ** 32 }))).toBe('MASK_INVALID');
-    expect(codeOf(() => createSparseMask({ ...ok, indices: new Uint32Array(0) }))).toBe(
+    expect(errorCodeOf(() => createSparseMask({ ...ok, d: 0 }))).toBe('MASK_INVALID');
+    expect(errorCodeOf(() => createSparseMask({ ...ok, d: 2 ** 32 }))).toBe('MASK_INVALID');
+    expect(errorCodeOf(() => createSparseMask({ ...ok, indices: new Uint32Array(0) }))).toBe(
       'MASK_INVALID',
     );
-    expect(codeOf(() => createSparseMask({ ...ok, indices: Uint32Array.of(2, 1) }))).toBe(
+    expect(errorCodeOf(() => createSparseMask({ ...ok, indices: Uint32Array.of(2, 1) }))).toBe(
       'MASK_INVALID',
     );
-    expect(codeOf(() => createSparseMask({ ...ok, indices: Uint32Array.of(1, 1) }))).toBe(
+    expect(errorCodeOf(() => createSparseMask({ ...ok, indices: Uint32Array.of(1, 1) }))).toBe(
       'MASK_INVALID',
     );
-    expect(codeOf(() => createSparseMask({ ...ok, indices: Uint32Array.of(1, 10) }))).toBe(
+    expect(errorCodeOf(() => createSparseMask({ ...ok, indices: Uint32Array.of(1, 10) }))).toBe(
       'MASK_INVALID',
     );
-    expect(codeOf(() => createSparseMask({ ...ok, gradMean: new Float32Array(3) }))).toBe(
+    expect(errorCodeOf(() => createSparseMask({ ...ok, gradMean: new Float32Array(3) }))).toBe(
       'MASK_INVALID',
     );
-    expect(codeOf(() => createSparseMask({ ...ok, scores: new Float32Array(1) }))).toBe(
+    expect(errorCodeOf(() => createSparseMask({ ...ok, scores: new Float32Array(1) }))).toBe(
       'MASK_INVALID',
     );
   });
@@ -63,8 +54,8 @@ describe('resolveMaskSize', () => {
     expect(resolveMaskSize({ density: 0.25 }, 10)).toBe(3);
     expect(resolveMaskSize({ density: 1e-9 }, 10)).toBe(1);
     expect(resolveMaskSize({ density: 1 }, 10)).toBe(10);
-    expect(codeOf(() => resolveMaskSize({ k: 11 }, 10))).toBe('MASK_INVALID_ARGUMENT');
-    expect(codeOf(() => resolveMaskSize({ density: Number.NaN }, 10))).toBe(
+    expect(errorCodeOf(() => resolveMaskSize({ k: 11 }, 10))).toBe('MASK_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => resolveMaskSize({ density: Number.NaN }, 10))).toBe(
       'MASK_INVALID_ARGUMENT',
     );
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../test/error-code.js';
 import { bruteTopK, mulberry32 } from '../test/helpers.js';
-import { SparseMaskError } from './errors.js';
 import { createLayout } from './layout.js';
 import { apportionK } from './mask-size.js';
 import { selectMaskIndices } from './select-mask.js';
@@ -15,16 +15,6 @@ function check(
   expect(got).toEqual(
     bruteTopK(scores, k, opts.start ?? 0, opts.end ?? scores.length, opts.abs ?? false),
   );
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SparseMaskError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 describe('selectTopK vs a brute-force sort with index tie-break', () => {
@@ -109,16 +99,20 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
   });
 
   it('rejects NaN and negative scores, and bad k or ranges, with typed errors', () => {
-    expect(codeOf(() => selectTopK(Float32Array.of(1, Number.NaN, 2), 1))).toBe('SCORES_INVALID');
-    expect(codeOf(() => selectTopK(Float64Array.of(1, Number.NaN, 2), 1))).toBe('SCORES_INVALID');
-    expect(codeOf(() => selectTopK(Float32Array.of(1, -0.5, 2), 1))).toBe('SCORES_INVALID');
-    expect(codeOf(() => selectTopK(Float32Array.of(1, Number.NaN), 1, { abs: true }))).toBe(
+    expect(errorCodeOf(() => selectTopK(Float32Array.of(1, Number.NaN, 2), 1))).toBe(
       'SCORES_INVALID',
     );
-    expect(codeOf(() => selectTopK(Float32Array.of(1, 2), 0))).toBe('MASK_INVALID_ARGUMENT');
-    expect(codeOf(() => selectTopK(Float32Array.of(1, 2), 3))).toBe('MASK_INVALID_ARGUMENT');
-    expect(codeOf(() => selectTopK(Float32Array.of(1, 2), 1.5))).toBe('MASK_INVALID_ARGUMENT');
-    expect(codeOf(() => selectTopK(Float32Array.of(1, 2), 1, { start: 2 }))).toBe(
+    expect(errorCodeOf(() => selectTopK(Float64Array.of(1, Number.NaN, 2), 1))).toBe(
+      'SCORES_INVALID',
+    );
+    expect(errorCodeOf(() => selectTopK(Float32Array.of(1, -0.5, 2), 1))).toBe('SCORES_INVALID');
+    expect(errorCodeOf(() => selectTopK(Float32Array.of(1, Number.NaN), 1, { abs: true }))).toBe(
+      'SCORES_INVALID',
+    );
+    expect(errorCodeOf(() => selectTopK(Float32Array.of(1, 2), 0))).toBe('MASK_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => selectTopK(Float32Array.of(1, 2), 3))).toBe('MASK_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => selectTopK(Float32Array.of(1, 2), 1.5))).toBe('MASK_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => selectTopK(Float32Array.of(1, 2), 1, { start: 2 }))).toBe(
       'MASK_INVALID_ARGUMENT',
     );
     // Infinity is an ordinary (largest) score.

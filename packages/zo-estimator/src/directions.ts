@@ -1,3 +1,4 @@
+import { checkDistribution } from './checks.js';
 import { ZoError } from './errors.js';
 import { philox4x32Into } from './philox.js';
 import { philoxBlockKernel, WASM_CHUNK_BLOCKS } from './philox-wasm.js';
@@ -102,12 +103,7 @@ export function fillDirectionRange(
   const stream = options.stream ?? 0;
   checkStream(stream);
   const distribution = options.distribution ?? 'gaussian';
-  if (distribution !== 'gaussian' && distribution !== 'rademacher') {
-    throw new ZoError(
-      'ZO_INVALID_ARGUMENT',
-      `distribution must be 'gaussian' or 'rademacher', got ${String(distribution)}`,
-    );
-  }
+  checkDistribution(distribution);
   const to = from + out.length;
   if (!Number.isInteger(from) || from < 0 || to / 4 > 0xffffffff) {
     throw new ZoError(

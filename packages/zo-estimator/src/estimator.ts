@@ -1,3 +1,4 @@
+import { checkDirectionCount, checkDistribution, checkPositiveFinite } from './checks.js';
 import { type DirectionDistribution, fillDirection } from './directions.js';
 import { ZoError } from './errors.js';
 
@@ -42,21 +43,9 @@ export interface ResolvedEstimateOptions {
 
 export function resolveEstimateOptions(options: EstimateOptions = {}): ResolvedEstimateOptions {
   const { eps = 1e-3, directions = 1, distribution = 'gaussian', scheme = 'two-point' } = options;
-  if (!(Number.isFinite(eps) && eps > 0)) {
-    throw new ZoError('ZO_INVALID_ARGUMENT', `eps must be a finite number > 0, got ${eps}`);
-  }
-  if (!(Number.isInteger(directions) && directions >= 1)) {
-    throw new ZoError(
-      'ZO_INVALID_ARGUMENT',
-      `directions must be an integer >= 1, got ${directions}`,
-    );
-  }
-  if (distribution !== 'gaussian' && distribution !== 'rademacher') {
-    throw new ZoError(
-      'ZO_INVALID_ARGUMENT',
-      `distribution must be 'gaussian' or 'rademacher', got ${String(distribution)}`,
-    );
-  }
+  checkPositiveFinite('eps', eps);
+  checkDirectionCount(directions);
+  checkDistribution(distribution);
   if (scheme !== 'two-point' && scheme !== 'one-sided') {
     throw new ZoError(
       'ZO_INVALID_ARGUMENT',

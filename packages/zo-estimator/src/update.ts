@@ -1,3 +1,9 @@
+import {
+  checkDirectionCount,
+  checkDistribution,
+  checkPositiveFinite,
+  checkScratchLength,
+} from './checks.js';
 import type { DirectionDistribution } from './directions.js';
 import { fillDirection } from './directions.js';
 import { ZoError } from './errors.js';
@@ -17,22 +23,16 @@ export interface UpdateOptions {
 
 /** Validates update options once, so hot loops need not. */
 export function checkUpdateOptions(options: UpdateOptions): void {
-  const { lr, weightDecay = 0, directions = 1 } = options;
-  if (!(Number.isFinite(lr) && lr > 0)) {
-    throw new ZoError('ZO_INVALID_ARGUMENT', `lr must be a finite number > 0, got ${lr}`);
-  }
+  const { lr, weightDecay = 0, directions = 1, distribution = 'gaussian' } = options;
+  checkPositiveFinite('lr', lr);
   if (!(Number.isFinite(weightDecay) && weightDecay >= 0)) {
     throw new ZoError(
       'ZO_INVALID_ARGUMENT',
       `weightDecay must be finite and >= 0, got ${weightDecay}`,
     );
   }
-  if (!(Number.isInteger(directions) && directions >= 1)) {
-    throw new ZoError(
-      'ZO_INVALID_ARGUMENT',
-      `directions must be an integer >= 1, got ${directions}`,
-    );
-  }
+  checkDirectionCount(directions);
+  checkDistribution(distribution);
 }
 
 /**
@@ -70,12 +70,7 @@ export function addStepDirections(
   distribution: DirectionDistribution,
   scratch: Float32Array,
 ): void {
-  if (scratch.length !== theta.length) {
-    throw new ZoError(
-      'ZO_INVALID_ARGUMENT',
-      `scratch length ${scratch.length} must equal theta length ${theta.length}`,
-    );
-  }
+  checkScratchLength(scratch, theta, 'theta');
   const scalars = directionScalars(record, directions);
   for (let stream = 0; stream < directions; stream++) {
     const coefficient = (scale * scalars[stream]!) / directions;
@@ -95,12 +90,7 @@ export function projectStep(
   distribution: DirectionDistribution,
   scratch: Float32Array,
 ): number {
-  if (scratch.length !== vector.length) {
-    throw new ZoError(
-      'ZO_INVALID_ARGUMENT',
-      `scratch length ${scratch.length} must equal vector length ${vector.length}`,
-    );
-  }
+  checkScratchLength(scratch, vector, 'vector');
   const scalars = directionScalars(record, directions);
   let total = 0;
   for (let stream = 0; stream < directions; stream++) {

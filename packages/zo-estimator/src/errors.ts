@@ -9,9 +9,15 @@ export type ZoErrorCode =
 export class ZoError extends Error {
   override readonly name = 'ZoError';
   readonly code: ZoErrorCode;
+  /**
+   * Objective evaluations spent before the error (set on `ZO_NON_FINITE_LOSS` from the
+   * estimator, 0 otherwise), so forward-pass accounting stays exact when a step fails.
+   */
+  readonly forwardPasses: number;
 
-  constructor(code: ZoErrorCode, message: string) {
+  constructor(code: ZoErrorCode, message: string, forwardPasses = 0) {
     super(message);
     this.code = code;
+    this.forwardPasses = forwardPasses;
   }
 }

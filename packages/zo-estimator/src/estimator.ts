@@ -55,12 +55,13 @@ export function resolveEstimateOptions(options: EstimateOptions = {}): ResolvedE
   return { eps, directions, distribution, scheme };
 }
 
-function checkLoss(value: number, what: string, seed: bigint): number {
+function checkLoss(value: number, what: string, seed: bigint, forwardPasses: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ZoError(
       'ZO_NON_FINITE_LOSS',
       `objective returned ${String(value)} for ${what} (seed ${seed}); θ was restored. ` +
         'Lower the learning rate or ε, or check the model for overflow.',
+      forwardPasses,
     );
   }
   return value;
@@ -96,20 +97,20 @@ export async function estimateProjectedGradient(
   try {
     let base = 0;
     if (scheme === 'one-sided') {
-      base = checkLoss(await objective(theta), 'L(θ)', seed);
-      forwardPasses++;
+      const value = await objective(theta);
+      base = checkLoss(value, 'L(θ)', seed, ++forwardPasses);
     }
     for (let stream = 0; stream < directions; stream++) {
       fillDirection(seed, z, { stream, distribution });
       for (let i = 0; i < n; i++) theta[i] = theta[i]! + eps * z[i]!;
-      const plus = checkLoss(await objective(theta), `L(θ+εz), stream ${stream}`, seed);
-      forwardPasses++;
+      const plusValue = await objective(theta);
+      const plus = checkLoss(plusValue, `L(θ+εz), stream ${stream}`, seed, ++forwardPasses);
       let minus = base;
       if (scheme === 'two-point') {
         const twoEps = 2 * eps;
         for (let i = 0; i < n; i++) theta[i] = theta[i]! - twoEps * z[i]!;
-        minus = checkLoss(await objective(theta), `L(θ−εz), stream ${stream}`, seed);
-        forwardPasses++;
+        const minusValue = await objective(theta);
+        minus = checkLoss(minusValue, `L(θ−εz), stream ${stream}`, seed, ++forwardPasses);
       }
       theta.set(saved);
       lossPlus[stream] = plus;

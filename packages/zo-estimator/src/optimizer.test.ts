@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replay, type StepRecord, ZoError, ZoOptimizer } from './index.js';
+import { applyStep, replay, type StepRecord, ZoError, ZoOptimizer } from './index.js';
 
 /** f(θ) = ½ Σ cᵢ(θᵢ − aᵢ)², a well-conditioned quadratic with known minimum a. */
 function separableQuadratic(dim: number) {
@@ -101,6 +101,16 @@ describe('ZoOptimizer', () => {
     expect(Math.sign(result.record!.g)).toBe(Math.sign(result.rawG));
   });
 
+  it('with several directions, clips each scalar and records g as the mean of the clipped gs', async () => {
+    const theta = new Float32Array(dim).fill(5);
+    const optimizer = new ZoOptimizer(theta, { lr: 1e-4, clip: 0.5, directions: 3 });
+    const { record } = await optimizer.step(loss, 9n);
+    expect(record!.gs).toHaveLength(3);
+    for (const g of record!.gs!) expect(Math.abs(g)).toBeLessThanOrEqual(0.5);
+    const mean = (record!.gs![0]! + record!.gs![1]! + record!.gs![2]!) / 3;
+    expect(record!.g).toBe(mean);
+  });
+
   it('raises ZO_NON_FINITE_LOSS on a NaN loss and leaves θ untouched', async () => {
     const theta = Float32Array.from({ length: dim }, (_, i) => i);
     const before = bits(theta);
@@ -122,6 +132,9 @@ describe('ZoOptimizer', () => {
     expect(result.record).toBeUndefined();
     expect(optimizer.skipped).toBe(1);
     expect(optimizer.steps).toBe(0);
+    // Both evaluations happened and are counted, although the step was skipped.
+    expect(result.forwardPasses).toBe(2);
+    expect(optimizer.forwardPasses).toBe(2);
     expect(bits(theta)).toEqual(before);
     const next = await optimizer.step(loss, 2n);
     expect(next.skipped).toBe(false);
@@ -142,6 +155,7 @@ describe('ZoOptimizer', () => {
     expect(() => new ZoOptimizer(theta, { lr: -1 })).toThrow(/lr/);
     expect(() => new ZoOptimizer(theta, { lr: 0.1, clip: 0 })).toThrow(/clip/);
     expect(() => new ZoOptimizer(theta, { lr: 0.1, weightDecay: -1 })).toThrow(/weightDecay/);
+    expect(() => new ZoOptimizer(theta, { lr: 1, weightDecay: 3 })).toThrow(/lr·weightDecay/);
     expect(
       () => new ZoOptimizer(theta, { lr: 0.1, onNonFinite: 'ignore' as unknown as 'skip' }),
     ).toThrow(/onNonFinite/);
@@ -155,6 +169,37 @@ describe('replay', () => {
       /2 direction/,
     );
     expect(() => replay(theta, [{ seed: 1n, g: Number.NaN }], 0.1)).toThrow(ZoError);
+    expect(Array.from(theta)).toEqual(new Array(8).fill(1));
+  });
+
+  it('validates every record before touching θ: a bad record after good ones changes nothing', () => {
+    const theta = new Float32Array(8).fill(1);
+    const records = [
+      { seed: 1n, g: 0.5 },
+      { seed: 2n, g: 0.25 },
+      { seed: 3n, g: Number.NaN },
+    ];
+    expect(() => replay(theta, records, 0.1)).toThrow(ZoError);
+    expect(Array.from(theta)).toEqual(new Array(8).fill(1));
+  });
+
+  it('rejects forged records: non-finite g beside gs, or g that is not the mean of gs', () => {
+    const theta = new Float32Array(8).fill(1);
+    const options = { lr: 0.1, directions: 2 };
+    expect(() => replay(theta, [{ seed: 1n, g: Number.NaN, gs: [0.5, 0.5] }], options)).toThrow(
+      /non-finite/,
+    );
+    expect(() => replay(theta, [{ seed: 1n, g: 5, gs: [1, 2] }], options)).toThrow(/mean of gs/);
+    expect(() => replay(theta, [{ seed: 1n, g: 1.5, gs: [1, 2] }], options)).not.toThrow();
+  });
+});
+
+describe('applyStep', () => {
+  it('checks the scratch buffer before applying weight decay, so θ is untouched on error', () => {
+    const theta = new Float32Array(8).fill(1);
+    expect(() =>
+      applyStep(theta, { seed: 1n, g: 0 }, { lr: 0.1, weightDecay: 0.5 }, new Float32Array(7)),
+    ).toThrow(ZoError);
     expect(Array.from(theta)).toEqual(new Array(8).fill(1));
   });
 });

@@ -9,13 +9,19 @@ import {
 import type { StepRecord } from './step-record.js';
 import { applyStep, checkUpdateOptions, type UpdateOptions } from './update.js';
 
+function meanOf(values: readonly number[]): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
 /** What to do when a step's loss or g is not finite. */
 export type NonFinitePolicy = 'throw' | 'skip';
 
 export interface ZoOptimizerOptions
   extends EstimateOptions,
     Omit<UpdateOptions, 'directions' | 'distribution'> {
-  /** Clip g to [−clip, clip] before the update (the clipped g is what gets recorded). */
+  /** Clip each direction's g to [−clip, clip] before the update (the clipped values are recorded). */
   readonly clip?: number;
   /** Default `'throw'`: a typed `ZoError`. `'skip'`: θ is left unchanged and the skip counted. */
   readonly onNonFinite?: NonFinitePolicy;
@@ -106,7 +112,8 @@ export class ZoOptimizer {
       );
     } catch (error) {
       if (error instanceof ZoError && error.code === 'ZO_NON_FINITE_LOSS') {
-        return this.skipOrThrow(error, Number.NaN);
+        this.passes += error.forwardPasses;
+        return this.skipOrThrow(error, Number.NaN, error.forwardPasses);
       }
       throw error;
     }
@@ -123,11 +130,10 @@ export class ZoOptimizer {
       );
       return this.skipOrThrow(error, loss, estimate.forwardPasses);
     }
+    // Clipping applies to each direction's scalar; g is the mean of the clipped scalars.
     const clip = (value: number) => Math.max(-this.clip, Math.min(this.clip, value));
-    const record: StepRecord =
-      estimate.gs.length === 1
-        ? { seed, g: clip(estimate.g) }
-        : { seed, g: clip(estimate.g), gs: Array.from(estimate.gs, clip) };
+    const gs = Array.from(estimate.gs, clip);
+    const record: StepRecord = gs.length === 1 ? { seed, g: gs[0]! } : { seed, g: meanOf(gs), gs };
     applyStep(this.theta, record, this.update, this.z);
     this.stepsTaken++;
     return {

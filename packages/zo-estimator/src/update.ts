@@ -33,6 +33,12 @@ export function checkUpdateOptions(options: UpdateOptions): void {
   }
   checkDirectionCount(directions);
   checkDistribution(distribution);
+  if (lr * weightDecay >= 1) {
+    throw new ZoError(
+      'ZO_INVALID_ARGUMENT',
+      `lr·weightDecay must be < 1 (the decay factor 1 − lr·weightDecay must stay positive), got ${lr}·${weightDecay}`,
+    );
+  }
 }
 
 /**
@@ -40,6 +46,13 @@ export function checkUpdateOptions(options: UpdateOptions): void {
  * validated: finite, and as many as there are directions.
  */
 export function directionScalars(record: StepRecord, directions: number): readonly number[] {
+  const finite = (g: unknown) => typeof g === 'number' && Number.isFinite(g);
+  if (!finite(record.g)) {
+    throw new ZoError(
+      'ZO_NON_FINITE_GRADIENT',
+      `step with seed ${record.seed} has a non-finite g (${String(record.g)}); refusing to apply it`,
+    );
+  }
   const scalars = record.gs ?? [record.g];
   if (scalars.length !== directions) {
     throw new ZoError(
@@ -47,13 +60,22 @@ export function directionScalars(record: StepRecord, directions: number): readon
       `step with seed ${record.seed} carries ${scalars.length} direction scalar(s) but the run uses ${directions} direction(s) per step`,
     );
   }
+  let sum = 0;
   for (const g of scalars) {
-    if (typeof g !== 'number' || !Number.isFinite(g)) {
+    if (!finite(g)) {
       throw new ZoError(
         'ZO_NON_FINITE_GRADIENT',
         `step with seed ${record.seed} has a non-finite g (${String(g)}); refusing to apply it`,
       );
     }
+    sum += g;
+  }
+  const mean = sum / directions;
+  if (record.gs !== undefined && Math.abs(record.g - mean) > 1e-12 * Math.max(1, Math.abs(mean))) {
+    throw new ZoError(
+      'ZO_INVALID_ARGUMENT',
+      `step with seed ${record.seed} has g = ${record.g} but its per-direction scalars average ${mean}; a record's g must be the mean of gs`,
+    );
   }
   return scalars;
 }
@@ -114,6 +136,7 @@ export function applyStep(
 ): Float32Array {
   const { lr, weightDecay = 0, directions = 1, distribution = 'gaussian' } = options;
   directionScalars(step, directions); // validate before touching θ
+  checkScratchLength(scratch, theta, 'theta');
   if (weightDecay > 0) {
     const keep = 1 - lr * weightDecay;
     for (let i = 0; i < theta.length; i++) theta[i] = theta[i]! * keep;

@@ -139,4 +139,15 @@ describe('MaskCalibrator', () => {
     cal.reset();
     expect(cal.batchCount).toBe(0);
   });
+
+  it('reports a Fisher score that overflows float32 as GRADIENT_NON_FINITE, not a bad mask', () => {
+    const cal = new MaskCalibrator(layout);
+    const g = new Float32Array(d).fill(1);
+    g[3] = 1e20; // finite float32, but g² = 1e40 > float32 max
+    cal.addBatch(g);
+    expect(errorCodeOf(() => cal.select({ size: { k: 2 } }))).toBe('GRADIENT_NON_FINITE');
+    const noScores = cal.select({ size: { k: 1 }, includeScores: false });
+    expect(Array.from(noScores.indices)).toEqual([3]);
+    expect(noScores.gradMean![0]).toBe(Math.fround(1e20));
+  });
 });

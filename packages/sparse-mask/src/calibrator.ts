@@ -109,7 +109,15 @@ export class MaskCalibrator {
     }
     if (options.includeScores !== false) {
       scores = new Float32Array(k);
-      for (let j = 0; j < k; j++) scores[j] = this.sumSq[indices[j]!]! / n;
+      for (let j = 0; j < k; j++) {
+        scores[j] = this.sumSq[indices[j]!]! / n;
+        if (scores[j] === Number.POSITIVE_INFINITY) {
+          throw new SparseMaskError(
+            'GRADIENT_NON_FINITE',
+            `The Fisher score of parameter ${indices[j]} (mean g² = ${this.sumSq[indices[j]!]! / n}) overflows float32: the gradients are too large (|g| > 1.8e19). Rescale the loss or gradients, or select with includeScores: false.`,
+          );
+        }
+      }
     }
     const mask = createSparseMask({
       fingerprint: this.layout.fingerprint,

@@ -172,6 +172,75 @@ describe('encodeMask / decodeMask', () => {
     expect(errorCodeOf(() => decodeMask(reseal(cut)))).toBe('MASK_CORRUPT');
   });
 
+  it('rejects non-finite gradMean and NaN / ±∞ / negative scores under a valid checksum', () => {
+    const mask = createSparseMask({
+      fingerprint: '0123456789abcdef',
+      d: 1000,
+      indices: Uint32Array.of(5, 6, 10, 900),
+      gradMean: Float32Array.of(0.5, -1, 2, -0.25),
+      scores: Float32Array.of(1, 0, 3, 4),
+    });
+    const good = encodeMask(mask);
+    expect(decodeMask(good)).toEqual(mask);
+    const varints = good.length - MASK_HEADER_BYTES - 2 * 4 * 4 - 4;
+    const gradMeanAt = MASK_HEADER_BYTES + varints;
+    const scoresAt = gradMeanAt + 4 * 4;
+    const withFloat = (at: number, value: number) => {
+      const b = good.slice();
+      new DataView(b.buffer).setFloat32(at, value, true);
+      return reseal(b);
+    };
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(errorCodeOf(() => decodeMask(withFloat(gradMeanAt + 8, bad)))).toBe('MASK_CORRUPT');
+    }
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -2]) {
+      expect(errorCodeOf(() => decodeMask(withFloat(scoresAt + 12, bad)))).toBe('MASK_CORRUPT');
+    }
+    // A negative ḡ and a −0 score are valid values, not defects.
+    expect(decodeMask(withFloat(gradMeanAt, -7)).gradMean![0]).toBe(-7);
+    expect(Object.is(decodeMask(withFloat(scoresAt + 4, -0)).scores![1], -0)).toBe(true);
+  });
+
+  it('accepts only canonical varints: an overlong encoding of the same index is MASK_CORRUPT', () => {
+    const mask = createSparseMask({
+      fingerprint: '0123456789abcdef',
+      d: 1000,
+      indices: Uint32Array.of(1, 4, 900),
+    });
+    const good = encodeMask(mask);
+    // Canonical varints: 01 03 80 07 (delta 896).
+    expect(Array.from(good.subarray(MASK_HEADER_BYTES, MASK_HEADER_BYTES + 4))).toEqual([
+      0x01, 0x03, 0x80, 0x07,
+    ]);
+    /** The same mask with the varint section replaced by `varints`, header and CRC fixed. */
+    const withVarints = (varints: number[]) => {
+      const b = new Uint8Array(MASK_HEADER_BYTES + varints.length + 4);
+      b.set(good.subarray(0, MASK_HEADER_BYTES));
+      new DataView(b.buffer).setUint32(32, varints.length, true);
+      b.set(varints, MASK_HEADER_BYTES);
+      return reseal(b);
+    };
+    expect(decodeMask(withVarints([0x01, 0x03, 0x80, 0x07]))).toEqual(mask);
+    for (const overlong of [
+      [0x81, 0x00, 0x03, 0x80, 0x07], // 1 as 81 00
+      [0x01, 0x83, 0x80, 0x00, 0x80, 0x07], // 3 as 83 80 00
+      [0x01, 0x03, 0x80, 0x87, 0x00], // 896 as 80 87 00
+      [0x01, 0x03, 0x80, 0x87, 0x80, 0x80, 0x00], // 896 in 5 bytes
+    ]) {
+      expect(errorCodeOf(() => decodeMask(withVarints(overlong)))).toBe('MASK_CORRUPT');
+    }
+    // A single zero byte is canonical (first index 0).
+    const zero = createSparseMask({
+      fingerprint: mask.fingerprint,
+      d: 10,
+      indices: Uint32Array.of(0, 9),
+    });
+    expect(Array.from(encodeMask(zero).subarray(MASK_HEADER_BYTES, MASK_HEADER_BYTES + 2))).toEqual(
+      [0, 9],
+    );
+    expect(decodeMask(encodeMask(zero))).toEqual(zero);
+  });
+
   it('encodeMask refuses an invalid hand-built mask', () => {
     const bad = { fingerprint: '0123456789abcdef', d: 10, indices: Uint32Array.of(3, 3) };
     expect(errorCodeOf(() => encodeMask(bad))).toBe('MASK_INVALID');

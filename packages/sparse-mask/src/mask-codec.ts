@@ -1,7 +1,12 @@
 import { crc32 } from '@meerkat/zo-estimator';
 import { SparseMaskError, type SparseMaskErrorCode } from './errors.js';
 import type { ParameterLayout } from './layout.js';
-import { assertMaskMatchesLayout, createSparseMask, type SparseMask } from './sparse-mask.js';
+import {
+  assertMaskMatchesLayout,
+  createSparseMask,
+  firstInvalidMaskValue,
+  type SparseMask,
+} from './sparse-mask.js';
 
 /** The 8 magic bytes that open every encoded mask: "MKMASK\0\0". */
 export const MASK_MAGIC: Uint8Array = Uint8Array.of(0x4d, 0x4b, 0x4d, 0x41, 0x53, 0x4b, 0, 0);
@@ -171,7 +176,16 @@ export function decodeMask(bytes: Uint8Array, expectedLayout?: ParameterLayout):
       if (mult === 0x10000000 && byte > 0x0f)
         fail('MASK_CORRUPT', `Varint of index ${j} overflows 32 bits.`);
       v += (byte & 0x7f) * mult;
-      if (byte < 0x80) break;
+      if (byte < 0x80) {
+        // Canonical LEB128 only (what encodeMask writes): a multi-byte varint may not end in a
+        // zero byte, so every mask has exactly one encoding.
+        if (byte === 0 && mult > 1)
+          fail(
+            'MASK_CORRUPT',
+            `Varint of index ${j} is overlong (ends in a zero byte): not the canonical encoding encodeMask writes.`,
+          );
+        break;
+      }
       mult *= 128;
     }
     if (j > 0 && v === 0)
@@ -194,6 +208,20 @@ export function decodeMask(bytes: Uint8Array, expectedLayout?: ParameterLayout):
     q += 4 * k;
   }
   if (flags & MASK_FLAG_SCORES) scores = readFloat32s(bytes, q, k);
+  // Values createSparseMask refuses are a content defect of the file, not a caller mistake.
+  for (const [name, values, nonNegative] of [
+    ['gradMean', gradMean, false],
+    ['scores', scores, true],
+  ] as const) {
+    if (values === undefined) continue;
+    const j = firstInvalidMaskValue(values, nonNegative);
+    if (j >= 0) {
+      fail(
+        'MASK_CORRUPT',
+        `${name}[${j}] = ${values[j]} is not ${nonNegative ? 'a finite value >= 0' : 'finite'}; the file was not written by a valid mask.`,
+      );
+    }
+  }
   const mask = createSparseMask({ fingerprint, d, indices, gradMean, scores });
   if (expectedLayout !== undefined) assertMaskMatchesLayout(mask, expectedLayout);
   return mask;

@@ -47,6 +47,31 @@ describe('createSparseMask', () => {
   });
 });
 
+describe('createSparseMask value checks', () => {
+  const ok = { fingerprint: fp, d: 10, indices: Uint32Array.of(1, 2) };
+
+  it('rejects a non-finite gradMean with MASK_INVALID', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(
+        errorCodeOf(() => createSparseMask({ ...ok, gradMean: Float32Array.of(0.5, bad) })),
+      ).toBe('MASK_INVALID');
+    }
+    // Negative and zero ḡ are ordinary values.
+    expect(createSparseMask({ ...ok, gradMean: Float32Array.of(-3, 0) }).gradMean).toEqual(
+      Float32Array.of(-3, 0),
+    );
+  });
+
+  it('rejects NaN, ±∞ and negative scores with MASK_INVALID; accepts 0 and −0', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1e-30]) {
+      expect(errorCodeOf(() => createSparseMask({ ...ok, scores: Float32Array.of(bad, 1) }))).toBe(
+        'MASK_INVALID',
+      );
+    }
+    expect(createSparseMask({ ...ok, scores: Float32Array.of(0, -0) }).scores!.length).toBe(2);
+  });
+});
+
 describe('resolveMaskSize', () => {
   it('resolves k and density, rounding half up with a floor of 1', () => {
     expect(resolveMaskSize({ k: 7 }, 10)).toBe(7);

@@ -34,8 +34,22 @@ function bad(message: string): SparseMaskError {
 }
 
 /**
+ * Position of the first value a mask may not carry, or −1: NaN or ±∞ anywhere, and, when
+ * `nonNegative` (scores), a value below 0 (−0 counts as 0). Shared by {@link createSparseMask}
+ * and the decoder, so both accept exactly the same values.
+ */
+export function firstInvalidMaskValue(values: Float32Array, nonNegative: boolean): number {
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j]!;
+    if (!Number.isFinite(v) || (nonNegative && v < 0)) return j;
+  }
+  return -1;
+}
+
+/**
  * Validates and freezes a mask: fingerprint is 16 lowercase hex digits, 1 ≤ d ≤ 2^32−1,
- * 1 ≤ k ≤ d, indices strictly increasing and < d, optional arrays of length k.
+ * 1 ≤ k ≤ d, indices strictly increasing and < d, optional arrays of length k, every gradMean
+ * value finite, every score finite and ≥ 0.
  * Throws `MASK_INVALID` otherwise. The typed arrays are kept, not copied.
  */
 export function createSparseMask(init: SparseMaskInit): SparseMask {
@@ -58,6 +72,22 @@ export function createSparseMask(init: SparseMaskInit): SparseMask {
   }
   if (scores !== undefined && (!(scores instanceof Float32Array) || scores.length !== k)) {
     throw bad(`scores must be a Float32Array of length k = ${k}.`);
+  }
+  if (gradMean !== undefined) {
+    const j = firstInvalidMaskValue(gradMean, false);
+    if (j >= 0) {
+      throw bad(
+        `gradMean[${j}] = ${gradMean[j]} is not finite; ḡ must be a finite mean gradient (recalibrate from finite gradients).`,
+      );
+    }
+  }
+  if (scores !== undefined) {
+    const j = firstInvalidMaskValue(scores, true);
+    if (j >= 0) {
+      throw bad(
+        `scores[${j}] = ${scores[j]} is not a finite value >= 0; store finite non-negative scores (e.g. the Fisher diagonal or |w|).`,
+      );
+    }
   }
   const mask: { -readonly [K in keyof SparseMask]: SparseMask[K] } = { fingerprint, d, indices };
   if (gradMean !== undefined) mask.gradMean = gradMean;

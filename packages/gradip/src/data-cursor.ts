@@ -7,6 +7,22 @@ export interface DataCursorState {
   readonly position: number;
 }
 
+const UINT64_LIMIT = 1n << 64n;
+
+/**
+ * Checks a data seed (a bigint in [0, 2^64)) and returns it; `GRADIP_INVALID_ARGUMENT`
+ * otherwise, before zo-estimator ever sees it.
+ */
+export function checkDataSeed(dataSeed: unknown, name = 'dataSeed'): bigint {
+  if (typeof dataSeed !== 'bigint' || dataSeed < 0n || dataSeed >= UINT64_LIMIT) {
+    throw new GradipError(
+      'GRADIP_INVALID_ARGUMENT',
+      `${name} must be a bigint in [0, 2^64), got ${typeof dataSeed === 'bigint' ? `${dataSeed}n` : String(dataSeed)}; pass e.g. 7n or BigInt(value)`,
+    );
+  }
+  return dataSeed;
+}
+
 /** Counter word 3 of the shuffle's Philox draws ("SHUF"), separating it from direction streams. */
 const SHUFFLE_TAG = 0x53485546;
 
@@ -24,6 +40,7 @@ export function epochPermutation(
   if (out.length !== size) {
     throw new GradipError('GRADIP_LENGTH_MISMATCH', `out length ${out.length} must equal ${size}`);
   }
+  checkDataSeed(dataSeed);
   const [k0, k1] = seedToKey(deriveSeed(dataSeed, epoch, clientId, 0));
   const block = new Uint32Array(4);
   for (let i = 0; i < size; i++) out[i] = i;
@@ -77,7 +94,7 @@ export class ClientDataCursor {
         `position must be an integer in [0, ${size}), got ${position}`,
       );
     }
-    seedToKey(dataSeed);
+    checkDataSeed(dataSeed);
     this.clientId = clientId;
     this.size = size;
     this.dataSeed = dataSeed;

@@ -1,4 +1,4 @@
-import { ClientDataCursor } from './data-cursor.js';
+import { ClientDataCursor, checkDataSeed } from './data-cursor.js';
 import type { Detection } from './detector.js';
 import { GradipError } from './errors.js';
 
@@ -12,7 +12,7 @@ export type PolicyPhase = 'calibration' | 'detection' | 'early-stopping';
 export interface EarlyStoppingPolicyOptions {
   /** Each client's id and its number of local examples. */
   readonly clients: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
-  /** Seed of the per-client, per-epoch data permutations. */
+  /** Seed of the per-client, per-epoch data permutations: a bigint in [0, 2^64). */
   readonly dataSeed: bigint;
   /** R_cal ≥ 1. Default 1. */
   readonly calibrationRounds?: number;
@@ -48,6 +48,10 @@ interface ClientState {
   flagged: boolean;
 }
 
+function invalid(message: string): GradipError {
+  return new GradipError('GRADIP_INVALID_ARGUMENT', message);
+}
+
 function checkSteps(name: string, value: number): number {
   if (!(Number.isInteger(value) && value >= 1)) {
     throw new GradipError(
@@ -74,7 +78,7 @@ export class EarlyStoppingPolicy {
   private readonly byClient = new Map<string, ClientState>();
 
   constructor(options: EarlyStoppingPolicyOptions) {
-    this.dataSeed = options.dataSeed;
+    this.dataSeed = checkDataSeed(options.dataSeed);
     this.calibrationRounds = checkSteps('calibrationRounds', options.calibrationRounds ?? 1);
     this.calibrationSteps = checkSteps('calibrationSteps', options.calibrationSteps ?? 150);
     this.stepsPerRound = checkSteps('localSteps', options.localSteps ?? 10);
@@ -155,8 +159,11 @@ export class EarlyStoppingPolicy {
   }
 
   /**
-   * Records the detector's verdicts (ends the detection phase). Clients without a verdict stay
-   * unflagged. Allowed again later to re-detect; not allowed during calibration.
+   * Records the detector's verdicts (ends the detection phase). The verdicts are a complete set:
+   * they replace every flag, and clients without a verdict become (or stay) unflagged, so a
+   * re-detection later on drops flags the new verdicts do not repeat. Use `setFlag` to change
+   * one client. Not allowed during calibration. An unknown id (`GRADIP_UNKNOWN_CLIENT`), a
+   * repeated id or a non-boolean verdict (`GRADIP_INVALID_ARGUMENT`) changes nothing.
    */
   applyDetection(
     verdicts:
@@ -175,14 +182,30 @@ export class EarlyStoppingPolicy {
       : verdicts instanceof Map
         ? [...verdicts.entries()]
         : Object.entries(verdicts as Readonly<Record<string, boolean>>);
-    for (const [id] of entries) this.client(id);
-    for (const [id, flagged] of entries) this.client(id).flagged = flagged;
+    const verdictById = new Map<string, boolean>();
+    for (const [id, flagged] of entries) {
+      this.client(id);
+      if (typeof flagged !== 'boolean') {
+        throw invalid(
+          `the verdict for client '${id}' must be true or false, got ${String(flagged)}`,
+        );
+      }
+      if (verdictById.has(id)) {
+        throw invalid(`client '${id}' has more than one verdict; pass one verdict per client`);
+      }
+      verdictById.set(id, flagged);
+    }
+    for (const [id, state] of this.byClient) state.flagged = verdictById.get(id) ?? false;
     this.detected = true;
   }
 
-  /** Manual override of one client's flag (e.g. an operator decision). */
+  /** Manual override of one client's flag (e.g. an operator decision); other flags stay. */
   setFlag(clientId: string, flagged: boolean): void {
-    this.client(clientId).flagged = flagged;
+    const state = this.client(clientId);
+    if (typeof flagged !== 'boolean') {
+      throw invalid(`flagged must be true or false, got ${String(flagged)}`);
+    }
+    state.flagged = flagged;
   }
 
   /** Marks the current round as done. Refused while a detection is pending. */
@@ -215,45 +238,85 @@ export class EarlyStoppingPolicy {
     };
   }
 
-  /** Restores a policy from `toJSON()` output (also after `JSON.parse(JSON.stringify(...))`). */
+  /**
+   * Restores a policy from `toJSON()` output (also after `JSON.parse(JSON.stringify(...))`).
+   * Every field is checked; a malformed checkpoint raises `GRADIP_INVALID_ARGUMENT` naming the
+   * field, never a silently different policy.
+   */
   static fromJSON(json: EarlyStoppingPolicyJSON): EarlyStoppingPolicy {
     if (json === null || typeof json !== 'object' || json.version !== 1) {
-      throw new GradipError(
-        'GRADIP_INVALID_ARGUMENT',
-        'not an EarlyStoppingPolicy checkpoint (expected version 1 from toJSON())',
-      );
+      throw invalid('not an EarlyStoppingPolicy checkpoint (expected version 1 from toJSON())');
     }
-    if (!/^\d+$/.test(json.dataSeed)) {
-      throw new GradipError(
-        'GRADIP_INVALID_ARGUMENT',
-        `dataSeed '${json.dataSeed}' is not a decimal integer`,
-      );
+    const dataSeed = parseSeed(json.dataSeed);
+    if (!isCount(json.round)) {
+      throw invalid(`round must be an integer >= 0, got ${String(json.round)}`);
     }
-    if (!(Number.isInteger(json.round) && json.round >= 0)) {
-      throw new GradipError(
-        'GRADIP_INVALID_ARGUMENT',
-        `round must be an integer >= 0, got ${json.round}`,
-      );
+    if (typeof json.detected !== 'boolean') {
+      throw invalid(`detected must be true or false, got ${String(json.detected)}`);
     }
+    if (!Array.isArray(json.clients)) {
+      throw invalid('clients must be an array of { id, size, flagged, epoch, position }');
+    }
+    const seen = new Set<string>();
+    json.clients.forEach((c: unknown, i: number) => {
+      const at = `clients[${i}]`;
+      if (c === null || typeof c !== 'object') throw invalid(`${at} must be an object`);
+      const { id, size, flagged, epoch, position } = c as Record<string, unknown>;
+      if (typeof id !== 'string' || id.length === 0) {
+        throw invalid(`${at}.id must be a non-empty string, got ${String(id)}`);
+      }
+      if (seen.has(id)) throw invalid(`${at}.id '${id}' appears more than once in clients`);
+      seen.add(id);
+      if (!(isCount(size) && size >= 1 && size <= 0xffffffff)) {
+        throw invalid(`${at}.size must be an integer in [1, 2^32), got ${String(size)}`);
+      }
+      if (typeof flagged !== 'boolean') {
+        throw invalid(`${at}.flagged must be true or false, got ${String(flagged)}`);
+      }
+      if (!(isCount(epoch) && epoch <= 0xffffffff)) {
+        throw invalid(`${at}.epoch must be an integer in [0, 2^32), got ${String(epoch)}`);
+      }
+      if (!(isCount(position) && position < size)) {
+        throw invalid(`${at}.position must be an integer in [0, ${size}), got ${String(position)}`);
+      }
+    });
     const policy = new EarlyStoppingPolicy({
       clients: new Map(json.clients.map((c) => [c.id, c.size])),
-      dataSeed: BigInt(json.dataSeed),
+      dataSeed,
       calibrationRounds: json.calibrationRounds,
       calibrationSteps: json.calibrationSteps,
       localSteps: json.localSteps,
       flaggedSteps: json.flaggedSteps,
     });
+    if (json.detected && json.round < policy.calibrationRounds) {
+      // applyDetection is refused while calibrating, so no policy ever reaches this state.
+      throw invalid(
+        `detected is true but round ${json.round} < calibrationRounds ${policy.calibrationRounds}: no phase has a detection during calibration`,
+      );
+    }
     policy.currentRound = json.round;
-    policy.detected = json.detected === true;
+    policy.detected = json.detected;
     for (const c of json.clients) {
       policy.byClient.set(c.id, {
-        cursor: new ClientDataCursor(c.id, c.size, policy.dataSeed, {
+        cursor: new ClientDataCursor(c.id, c.size, dataSeed, {
           epoch: c.epoch,
           position: c.position,
         }),
-        flagged: c.flagged === true,
+        flagged: c.flagged,
       });
     }
     return policy;
   }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** The checkpoint's decimal seed string as a bigint in [0, 2^64). */
+function parseSeed(text: unknown): bigint {
+  if (typeof text !== 'string' || !/^\d+$/.test(text)) {
+    throw invalid(`dataSeed must be a decimal integer string, got ${String(text)}`);
+  }
+  return checkDataSeed(BigInt(text));
 }

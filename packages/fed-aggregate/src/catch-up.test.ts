@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../test/error-code.js';
 import { buildReplayLog } from './build-replay-log.js';
 import { catchUp, planCatchUp } from './catch-up.js';
-import { applyReplayLog } from './replay-log.js';
+import { applyReplayLog, type ReplayLog } from './replay-log.js';
 
 describe('planCatchUp', () => {
   it('plans replay of rounds clientRound..serverRound−1, or a checkpoint', () => {
@@ -46,5 +47,27 @@ describe('catchUp', () => {
       expect.objectContaining({ code: 'FED_CATCH_UP_GAP' }),
     );
     expect(theta).toEqual(new Float32Array(8).fill(1));
+  });
+
+  it('validates every log before touching θ: [valid, invalid] leaves θ bit-identical', () => {
+    const theta0 = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i));
+    const bits = (t: Float32Array) => Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+    const invalid: ReplayLog[] = [
+      { ...logs[1]!, p: new Float64Array([2, 2]) }, // weight out of (0, 1]
+      { ...logs[1]!, g: new Float64Array([Number.NaN, 1]) }, // non-finite g
+      { ...logs[1]!, g: new Float64Array([1]) }, // g length ≠ entries × directions
+      { ...logs[1]!, lr: -1 },
+    ];
+    for (const bad of invalid) {
+      const theta = theta0.slice();
+      expect(errorCodeOf(() => catchUp(theta, 0, [logs[0]!, bad, logs[2]!]))).toBe(
+        'FED_INVALID_ARGUMENT',
+      );
+      expect(bits(theta).equals(bits(theta0))).toBe(true);
+    }
+    // A gap after a valid log also leaves θ untouched (checked before any log is applied).
+    const theta = theta0.slice();
+    expect(errorCodeOf(() => catchUp(theta, 0, [logs[0]!, logs[0]!]))).toBe('FED_CATCH_UP_GAP');
+    expect(bits(theta).equals(bits(theta0))).toBe(true);
   });
 });

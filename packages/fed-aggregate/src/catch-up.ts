@@ -1,5 +1,5 @@
 import { FedAggregateError } from './errors.js';
-import { applyReplayLog, type ReplayLog } from './replay-log.js';
+import { applyReplayLog, checkReplayLog, type ReplayLog } from './replay-log.js';
 
 /** How a client holding θ^{clientRound} reaches θ^{serverRound}. */
 export type CatchUpPlan =
@@ -54,8 +54,10 @@ export function planCatchUp(
 
 /**
  * Brings θ^{clientRound} to θ^{clientRound + logs.length} in place by applying the logs in order.
- * The logs must be for consecutive rounds starting at `clientRound` (else `FED_CATCH_UP_GAP`,
- * with θ untouched). Returns the round θ is now at. Bit-identical to the server's θ.
+ * Every log is checked before θ is touched: each must pass `checkReplayLog`
+ * (`FED_INVALID_ARGUMENT`) and they must be for consecutive rounds starting at `clientRound`
+ * (`FED_CATCH_UP_GAP`); on either error θ is left bit-identical. Returns the round θ is now at.
+ * Bit-identical to the server's θ.
  */
 export function catchUp(
   theta: Float32Array,
@@ -63,14 +65,20 @@ export function catchUp(
   logs: readonly ReplayLog[],
 ): number {
   checkRound('clientRound', clientRound);
+  if (!(theta instanceof Float32Array)) {
+    throw new FedAggregateError('FED_INVALID_ARGUMENT', 'theta must be a Float32Array');
+  }
   for (let i = 0; i < logs.length; i++) {
-    if (logs[i]!.round !== clientRound + i) {
+    const log = logs[i]!;
+    checkReplayLog(log);
+    if (log.round !== clientRound + i) {
       throw new FedAggregateError(
         'FED_CATCH_UP_GAP',
-        `log ${i} is for round ${logs[i]!.round} but round ${clientRound + i} is needed next; pass the logs of rounds ${clientRound}.. in order, or load a checkpoint`,
+        `log ${i} is for round ${log.round} but round ${clientRound + i} is needed next; pass the logs of rounds ${clientRound}.. in order, or load a checkpoint`,
       );
     }
   }
+  // The scratch is sized from θ here, so applyReplayLog's scratch-length check cannot fail midway.
   const scratch = new Float32Array(theta.length);
   for (const log of logs) applyReplayLog(theta, log, scratch);
   return clientRound + logs.length;

@@ -1,5 +1,6 @@
 import { BinaryFormat } from './binary-format.js';
 import { ByteReader, ByteWriter } from './byte-io.js';
+import { checkServerState } from './check-server-state.js';
 import { type LossStats, type StoredClientUpdate, storeClientUpdate } from './client-update.js';
 import { FedAggregateError } from './errors.js';
 import type { ReplayLog } from './replay-log.js';
@@ -138,7 +139,11 @@ function parseMeta(bytes: Uint8Array): CheckpointMeta {
   }
 }
 
-/** Decodes `encodeCheckpoint` output; throws `FED_TRUNCATED`, `FED_CORRUPT` or `FED_UNSUPPORTED_VERSION`. */
+/**
+ * Decodes `encodeCheckpoint` output; throws `FED_TRUNCATED`, `FED_CORRUPT` or
+ * `FED_UNSUPPORTED_VERSION`. A checkpoint whose checksum matches but whose contents are not a
+ * consistent server state (`checkServerState`) is `FED_CORRUPT` too.
+ */
 export function decodeCheckpoint(bytes: Uint8Array): ServerState {
   const header = new ByteReader(bytes, 'checkpoint');
   CHECKPOINT_FORMAT.readStart(header);
@@ -205,10 +210,7 @@ export function decodeCheckpoint(bytes: Uint8Array): ServerState {
         updates,
       };
     }
-    if (!Number.isInteger(meta.round) || meta.round < 0 || !Array.isArray(meta.clients)) {
-      throw corrupt('round or clients missing');
-    }
-    return {
+    const state: ServerState = {
       config,
       round: meta.round,
       theta,
@@ -217,10 +219,12 @@ export function decodeCheckpoint(bytes: Uint8Array): ServerState {
       current,
       logs,
     };
+    checkServerState(state);
+    return state;
   } catch (error) {
     if (error instanceof FedAggregateError && error.code === 'FED_CORRUPT') throw error;
     throw corrupt(
-      `metadata is inconsistent (${error instanceof Error ? error.message : String(error)})`,
+      `contents are inconsistent (${error instanceof Error ? error.message : String(error)})`,
     );
   }
 }

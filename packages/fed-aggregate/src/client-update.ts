@@ -32,23 +32,47 @@ export interface StoredClientUpdate extends ClientUpdate {
   readonly g: Float64Array;
 }
 
-/** Copies an update into its stored form, so later changes to the caller's arrays cannot leak in. */
+/** −0 → 0, everything else unchanged (JSON, which checkpoints use for these fields, has no −0). */
+const withoutNegativeZero = (x: number): number => (x === 0 ? 0 : x);
+
+function storeLoss(loss: LossStats): LossStats {
+  const stored: { mean: number; first?: number; last?: number } = {
+    mean: withoutNegativeZero(loss.mean),
+  };
+  if (loss.first !== undefined) stored.first = withoutNegativeZero(loss.first);
+  if (loss.last !== undefined) stored.last = withoutNegativeZero(loss.last);
+  return stored;
+}
+
+/**
+ * Copies an update into its stored form, so later changes to the caller's arrays cannot leak in.
+ * `g` is copied bit for bit; −0 in `loss` and `skippedSteps` is stored as 0 (they are compared by
+ * value, see `sameClientUpdate`), so a checkpoint round trip stores exactly the same update.
+ */
 export function storeClientUpdate(update: ClientUpdate): StoredClientUpdate {
   return {
     round: update.round,
     clientId: update.clientId,
     g: Float64Array.from(update.g),
     numSamples: update.numSamples,
-    ...(update.loss === undefined ? {} : { loss: { ...update.loss } }),
-    ...(update.skippedSteps === undefined ? {} : { skippedSteps: update.skippedSteps }),
+    ...(update.loss === undefined ? {} : { loss: storeLoss(update.loss) }),
+    ...(update.skippedSteps === undefined
+      ? {}
+      : { skippedSteps: withoutNegativeZero(update.skippedSteps) }),
   };
 }
 
+/** Equal by value (−0 equals 0, NaN equals NaN); both undefined also counts as equal. */
 function sameNumber(a: number | undefined, b: number | undefined): boolean {
-  return Object.is(a, b);
+  return a === b || Object.is(a, b);
 }
 
-/** True when two updates carry identical content (g compared bit for bit via `Object.is`). */
+/**
+ * True when two updates carry identical content: `g` bit for bit (`Object.is`, so −0 ≠ 0 — g is
+ * stored exactly, in a checkpoint's binary section); `numSamples`, `skippedSteps` and `loss` by
+ * value (−0 equals 0: they are informational or integers, and a checkpoint keeps them as JSON,
+ * which cannot tell −0 from 0 — so an identical resend stays a duplicate after a resume).
+ */
 export function sameClientUpdate(a: ClientUpdate, b: ClientUpdate): boolean {
   if (a.round !== b.round || a.clientId !== b.clientId || a.g.length !== b.g.length) return false;
   if (!sameNumber(a.numSamples, b.numSamples) || !sameNumber(a.skippedSteps, b.skippedSteps)) {

@@ -1,5 +1,6 @@
-import { deriveSeed } from '@meerkat/zo-estimator';
+import { deriveSeed, fillDirection, replay } from '@meerkat/zo-estimator';
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../test/error-code.js';
 import { runQuadraticClient } from '../test/quadratic-client.js';
 import { catchUp } from './catch-up.js';
 import { FedAggregateError } from './errors.js';
@@ -203,5 +204,149 @@ describe('FederatedServer: checkpoints and catch-up', () => {
     expect(server.retainedLogRounds).toEqual([2, 3, 4, 5]);
     expect(server.planCatchUp(2)).toEqual({ kind: 'checkpoint', reason: 'gap-too-large' });
     expect(server.planCatchUp(3)).toEqual({ kind: 'replay', rounds: [3, 4, 5] });
+  });
+});
+
+describe('FederatedServer: returned values are copies, ids are checked', () => {
+  it('mutating the log closeRound() or logOf() returns changes neither logOf() nor the checkpoint', () => {
+    const server = makeServer();
+    server.openRound(0);
+    server.submit({ round: 0, clientId: 'alice', g: [0.5, -0.25], numSamples: 8 }, 0);
+    server.submit({ round: 0, clientId: 'bob', g: [0.125, 1], numSamples: 2 }, 0);
+    const { log } = server.closeRound();
+    const pristine = server.logOf(0)!;
+    const bytes = server.checkpoint();
+    log.g[0] = 1e30;
+    log.p[0] = 1;
+    log.seeds[0] = 0n;
+    const again = server.logOf(0)!;
+    again.g.fill(7);
+    again.p.fill(0.5);
+    again.seeds.fill(1n);
+    expect(server.logOf(0)).toEqual(pristine);
+    expect(server.logOf(0)!.g[0]).toBe(0.5);
+    expect(Buffer.from(server.checkpoint()).equals(Buffer.from(bytes))).toBe(true);
+    // A client catching up from the (unchanged) retained log still reaches the server's θ.
+    const client = theta0();
+    catchUp(client, 0, [decodeReplayLog(encodeReplayLog(server.logOf(0)!))]);
+    expect(bits(client).equals(bits(server.theta))).toBe(true);
+  });
+
+  it('setLocalSteps for an unregistered id is FED_INVALID_ARGUMENT and changes nothing', () => {
+    const server = makeServer();
+    const before = server.checkpoint();
+    expect(errorCodeOf(() => server.setLocalSteps('mallory', 3))).toBe('FED_INVALID_ARGUMENT');
+    expect(errorCodeOf(() => server.setLocalSteps('mallory', undefined))).toBe(
+      'FED_INVALID_ARGUMENT',
+    );
+    expect(Buffer.from(server.checkpoint()).equals(Buffer.from(before))).toBe(true);
+    server.registerClient('mallory');
+    server.setLocalSteps('mallory', 3);
+    expect(server.snapshot().localStepOverrides).toEqual([['mallory', 3]]);
+  });
+
+  it('an identical resend with loss −0 (or skippedSteps −0) stays a duplicate after a resume', () => {
+    const server = makeServer();
+    server.openRound(0);
+    const update = {
+      round: 0,
+      clientId: 'alice',
+      g: [-0, 0.25],
+      numSamples: 8,
+      loss: { mean: -0, first: -0, last: 0.5 },
+      skippedSteps: -0,
+    };
+    expect(server.submit(update, 0)).toEqual({ status: 'accepted' });
+    expect(server.submit(update, 1)).toEqual({ status: 'duplicate' });
+    const thetaBefore = server.theta;
+    const resumed = FederatedServer.fromCheckpoint(server.checkpoint());
+    expect(resumed.snapshot()).toEqual(server.snapshot());
+    expect(resumed.submit(update, 2)).toEqual({ status: 'duplicate' });
+    // g is still compared bit for bit (it is stored exactly), and other values still conflict.
+    expect(resumed.submit({ ...update, g: [0, 0.25] }, 2)).toMatchObject({ code: 'conflict' });
+    expect(resumed.submit({ ...update, loss: { mean: 1e-300 } }, 2)).toMatchObject({
+      code: 'conflict',
+    });
+    expect(bits(resumed.theta).equals(bits(thetaBefore))).toBe(true);
+    const { stats, log } = resumed.closeRound();
+    expect(stats.accepted).toEqual(['alice']);
+    expect(stats.meanLoss).toBe(0);
+    expect(log.seeds.length).toBe(2);
+    expect(Object.is(log.g[0], -0)).toBe(true);
+  });
+});
+
+describe('FederatedServer with live ZoOptimizer clients and d = 2 directions', () => {
+  const runSeed = 31n;
+  const lr = 0.02;
+  const directions = 2;
+  const U32 = 2 ** -24;
+
+  async function liveRound(ids: string[], steps: Record<string, number>) {
+    const server = new FederatedServer({ runSeed, lr, directions, localSteps: 3 }, theta0());
+    for (const id of ids) server.registerClient(id);
+    for (const [id, s] of Object.entries(steps)) server.setLocalSteps(id, s);
+    const plan = server.openRound(0);
+    const thetaR = server.theta;
+    const runs = [];
+    for (const c of plan.clients) {
+      const run = await runQuadraticClient(thetaR, {
+        runSeed,
+        round: 0,
+        clientId: c.clientId,
+        steps: c.steps,
+        lr,
+        directions,
+        numSamples: 2 + 3 * c.clientId.length,
+      });
+      expect(run.update.g).toHaveLength(c.steps * directions);
+      expect(server.submit(run.update, 1)).toEqual({ status: 'accepted' });
+      runs.push(run);
+    }
+    const result = server.closeRound();
+    return { thetaR, runs, result };
+  }
+
+  it('one client (p = 1): the server θ equals the live θ_c and replay() of its records bit for bit', async () => {
+    const { thetaR, runs, result } = await liveRound(['solo'], {});
+    const run = runs[0]!;
+    expect(result.log.g).toHaveLength(3 * directions);
+    expect(bits(result.theta).equals(bits(run.theta))).toBe(true);
+    const replayed = replay(thetaR.slice(), run.records, { lr, directions });
+    expect(bits(result.theta).equals(bits(replayed))).toBe(true);
+    expect(bits(result.theta).equals(bits(thetaR))).toBe(false);
+  });
+
+  it('several clients: the server θ equals Σ p_c · replay_c(θ^r) within (N + T_max + 1)·2⁻²⁴·M', async () => {
+    const { thetaR, runs, result } = await liveRound(['ann', 'bo', 'cyrus'], { bo: 1, cyrus: 4 });
+    const total = runs.reduce((s, r) => s + r.update.numSamples, 0);
+    const reference = new Float64Array(K);
+    // M: |θ^r| + η Σ_c Σ_t (1/d) Σ_s |g_s z_s| bounds every intermediate value per coordinate.
+    const magnitude = Float64Array.from(thetaR, Math.abs);
+    const z = new Float32Array(K);
+    let stores = 0; // float32 stores per coordinate on the server path: one per entry and direction
+    let maxClientStores = 0;
+    for (const run of runs) {
+      const path = replay(thetaR.slice(), run.records, { lr, directions });
+      expect(bits(path).equals(bits(run.theta))).toBe(true);
+      for (let i = 0; i < K; i++) reference[i]! += (run.update.numSamples / total) * path[i]!;
+      for (const record of run.records) {
+        for (let s = 0; s < directions; s++) {
+          fillDirection(record.seed, z, { stream: s, distribution: 'gaussian' });
+          const gs = record.gs![s]!;
+          for (let i = 0; i < K; i++) magnitude[i]! += (lr * Math.abs(gs * z[i]!)) / directions;
+        }
+      }
+      stores += run.records.length * directions;
+      maxClientStores = Math.max(maxClientStores, run.records.length * directions);
+    }
+    expect(stores).toBe(16);
+    let moved = 0;
+    for (let i = 0; i < K; i++) {
+      const bound = (stores + maxClientStores + 1) * U32 * magnitude[i]!;
+      expect(Math.abs(result.theta[i]! - reference[i]!)).toBeLessThanOrEqual(bound);
+      moved = Math.max(moved, Math.abs(result.theta[i]! - thetaR[i]!));
+    }
+    expect(moved).toBeGreaterThan(1e-4);
   });
 });

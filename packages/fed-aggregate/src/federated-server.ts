@@ -1,6 +1,7 @@
 import { deriveSeed } from '@meerkat/zo-estimator';
 import { buildReplayLog, compareClientIds } from './build-replay-log.js';
 import { type CatchUpPlan, planCatchUp } from './catch-up.js';
+import { checkServerState } from './check-server-state.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { sampleClients } from './client-sampling.js';
 import { type ClientUpdate, type StoredClientUpdate, storeClientUpdate } from './client-update.js';
@@ -46,7 +47,7 @@ export interface RoundStats {
   readonly applied: boolean;
 }
 
-/** What `closeRound` returns: θ^{r+1} (a copy), round r's replay log, and statistics. */
+/** What `closeRound` returns: θ^{r+1} and round r's replay log (copies the server does not keep), and statistics. */
 export interface RoundResult {
   readonly theta: Float32Array;
   readonly log: ReplayLog;
@@ -102,8 +103,14 @@ export class FederatedServer {
     this.roundNumber = 0;
   }
 
-  /** Rebuilds a server from a state snapshot (deep-copied). */
+  /**
+   * Rebuilds a server from a state snapshot (deep-copied). The state must pass
+   * `checkServerState` (same round in `current`, stored updates that `submit` would accept,
+   * consecutive retained logs ending at round − 1, finite θ, …), else `FED_INVALID_ARGUMENT`
+   * with nothing built.
+   */
   static fromState(state: ServerState): FederatedServer {
+    checkServerState(state);
     const server = new FederatedServer(state.config, state.theta);
     server.roundNumber = state.round;
     for (const id of state.clients) server.registerClient(id);
@@ -155,9 +162,18 @@ export class FederatedServer {
     return true;
   }
 
-  /** Sets a client's local steps for rounds opened from now on (`undefined` → the default). */
+  /**
+   * Sets a registered client's local steps for rounds opened from now on (`undefined` → the
+   * default). An unregistered id is `FED_INVALID_ARGUMENT`: register the client first.
+   */
   setLocalSteps(clientId: string, steps: number | undefined): void {
     checkClientId(clientId);
+    if (!this.clients.has(clientId)) {
+      throw new FedAggregateError(
+        'FED_INVALID_ARGUMENT',
+        `client ${clientId} is not registered; call registerClient() before setLocalSteps()`,
+      );
+    }
     if (steps === undefined) {
       this.overrides.delete(clientId);
       return;
@@ -295,7 +311,7 @@ export class FederatedServer {
     }
     return {
       theta: this.theta,
-      log,
+      log: copyLog(log),
       stats: {
         round: c.round,
         sampled,
@@ -315,9 +331,10 @@ export class FederatedServer {
     return this.logs.map((l) => l.round);
   }
 
-  /** The retained log of round `round`, or undefined. */
+  /** A copy of the retained log of round `round` (changing it does not change the server), or undefined. */
   logOf(round: number): ReplayLog | undefined {
-    return this.logs.find((l) => l.round === round);
+    const log = this.logs.find((l) => l.round === round);
+    return log === undefined ? undefined : copyLog(log);
   }
 
   /** How a client at θ^{clientRound} catches up: replay these logs, or fetch a checkpoint. */

@@ -4,6 +4,7 @@ export {
   compareClientIds,
 } from './build-replay-log.js';
 export { type CatchUpPlan, catchUp, planCatchUp } from './catch-up.js';
+export { checkServerState } from './check-server-state.js';
 export { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 export { type Participation, participantCount, sampleClients } from './client-sampling.js';
 export {

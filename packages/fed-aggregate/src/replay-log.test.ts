@@ -1,5 +1,6 @@
 import { deriveSeed, fillDirection, replay } from '@meerkat/zo-estimator';
 import { describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../test/error-code.js';
 import { clientTarget, runQuadraticClient } from '../test/quadratic-client.js';
 import { buildReplayLog } from './build-replay-log.js';
 import type { ClientUpdate } from './client-update.js';
@@ -211,5 +212,43 @@ describe('applyReplayLog', () => {
     expect(() =>
       applyReplayLog(new Float32Array(4), { ...good, p: new Float64Array([1.5]) }),
     ).toThrow(/weight p/);
+  });
+
+  it('rejects weights no p_c = n_c/Σn can give (runs of equal p summing past 1), keeps the ambiguous ones', () => {
+    const log = (p: number[]): ReplayLog => ({
+      round: 0,
+      lr: 0.1,
+      directions: 1,
+      distribution: 'gaussian',
+      seeds: BigUint64Array.from(p, (_, i) => BigInt(i + 1)),
+      g: new Float64Array(p.length).fill(0.5),
+      p: Float64Array.from(p),
+    });
+    const theta0 = new Float32Array(5).fill(0.25);
+    for (const p of [
+      [0.75, 0.75, 0.5],
+      [0.6, 0.5],
+      [1, 1e-3],
+    ]) {
+      const theta = theta0.slice();
+      expect(errorCodeOf(() => applyReplayLog(theta, log(p)))).toBe('FED_INVALID_ARGUMENT');
+      expect(theta).toEqual(theta0);
+    }
+    // Without client ids a log cannot tell one 2-step client of weight ½ from two 1-step clients.
+    for (const p of [[0.5, 0.5], [0.25, 0.25, 0.75], [1, 1, 1], [0.5]]) {
+      expect(errorCodeOf(() => applyReplayLog(theta0.slice(), log(p)))).toBe('no error');
+    }
+    // Real weights pass despite rounding: 100 clients with n = 1 .. 100, whose Σ fl(n/Σn) exceeds 1.
+    const updates = Array.from({ length: 100 }, (_, c) => ({
+      round: 0,
+      clientId: `c${String(c).padStart(3, '0')}`,
+      g: [0.1, -0.2],
+      numSamples: c + 1,
+    }));
+    const built = buildReplayLog(updates, { runSeed: 3n, round: 0, lr: 0.1 });
+    let runSum = 0;
+    for (let i = 0; i < built.p.length; i += 2) runSum += built.p[i]!;
+    expect(runSum).toBeGreaterThan(1);
+    expect(errorCodeOf(() => applyReplayLog(theta0.slice(), built))).toBe('no error');
   });
 });

@@ -26,14 +26,38 @@ export interface ReplayLog {
   readonly p: Float64Array;
 }
 
-/** Throws a typed error unless `log` is internally consistent and finite. */
+/**
+ * Throws `FED_INVALID_ARGUMENT` unless `log` is internally consistent and finite: integer round,
+ * finite lr > 0, directions ≥ 1, a known distribution, typed arrays of matching lengths, finite g,
+ * every p in (0, 1], and weights that can come from p_c = n_c/Σn (see below).
+ *
+ * Weights: a log keeps no client ids (a seed is an opaque hash of runSeed, round, clientId and t),
+ * so which entries belong to which client cannot be recovered — p = [0.5, 0.5] is one client with
+ * weight 0.5 and two steps (invalid) or two one-step clients with weight 0.5 (valid). Hence neither
+ * "one client's entries share one p" nor "the clients' p sum to 1" can be checked exactly. What
+ * can be checked: a client's entries are contiguous and share one p, so each maximal run of equal
+ * p holds at least one whole client and no client spans two runs; the sum over runs of the run's
+ * p is therefore at most Σ_c p_c ≤ 1 (plus rounding, allowed as (runs + 1)·2⁻⁵²). A log whose
+ * runs sum to more is rejected. (The sum can legitimately be below 1: `buildReplayLog` accepts a
+ * client with zero steps, which has weight but no entries.)
+ */
 export function checkReplayLog(log: ReplayLog): void {
+  if (typeof log !== 'object' || log === null) {
+    throw new FedAggregateError('FED_INVALID_ARGUMENT', 'a replay log must be an object');
+  }
   const bad = (message: string): never => {
     throw new FedAggregateError(
       'FED_INVALID_ARGUMENT',
       `replay log of round ${log.round}: ${message}`,
     );
   };
+  if (
+    !(log.seeds instanceof BigUint64Array) ||
+    !(log.g instanceof Float64Array) ||
+    !(log.p instanceof Float64Array)
+  ) {
+    bad('seeds must be a BigUint64Array, g and p Float64Arrays');
+  }
   if (!Number.isInteger(log.round) || log.round < 0 || log.round > 0xffffffff) {
     bad('round must be an integer in [0, 2^32)');
   }
@@ -53,10 +77,21 @@ export function checkReplayLog(log: ReplayLog): void {
   for (let j = 0; j < log.g.length; j++) {
     if (!Number.isFinite(log.g[j]!)) bad(`g value ${j} is not finite (${log.g[j]})`);
   }
+  let runs = 0;
+  let runWeights = 0;
   for (let i = 0; i < n; i++) {
     const p = log.p[i]!;
     if (!(Number.isFinite(p) && p > 0 && p <= 1))
       bad(`entry ${i} has weight p = ${p}, not in (0, 1]`);
+    if (i === 0 || p !== log.p[i - 1]) {
+      runs++;
+      runWeights += p;
+    }
+  }
+  if (runWeights > 1 + (runs + 1) * 2 ** -52) {
+    bad(
+      `weights cannot be p_c = n_c/Σn: its ${runs} runs of equal p (each at least one whole client) sum to ${runWeights} > 1`,
+    );
   }
 }
 

@@ -50,7 +50,9 @@ export async function runQuadraticClient(
     const result = await optimizer.step(objective, seed);
     if (result.record === undefined) throw new Error('unexpected skipped step');
     records.push(result.record);
-    g.push(result.record.g);
+    // The upload is per-direction: steps × directions scalars, step-major (`StepRecord.gs`).
+    if (result.record.gs === undefined) g.push(result.record.g);
+    else g.push(...result.record.gs);
     lossSum += result.loss;
   }
   return {

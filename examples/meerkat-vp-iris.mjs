@@ -153,7 +153,8 @@ async function runRound(server, policy, tracker) {
   }
   const { theta, stats } = server.closeRound();
   policy.endRound();
-  return { theta, bytesUp, bytesDown: stats.logBytes, clients: plan.clients.length };
+  // Every client downloads the whole round's replay log (dimension-free downlink).
+  return { theta, bytesUp, bytesDownPerClient: stats.logBytes, clients: plan.clients.length };
 }
 
 // ---- Calibration round (Meerkat-vp): long unsynchronised local paths, GradIP from (seed, g).
@@ -211,7 +212,7 @@ for (let r = 1; r <= ROUNDS; r++) {
     final[method] = result.theta;
     if (r % 3 === 0 || r === 1) {
       console.log(
-        `${String(r).padStart(5)} | ${method.padEnd(10)} | ${(100 * accuracy(result.theta, testIdx)).toFixed(1).padStart(7)}% | ${crossEntropy(result.theta, testIdx).toFixed(3).padStart(9)} | ${String(Math.round(result.bytesUp / result.clients)).padStart(15)} | ${String(Math.round(result.bytesDown / result.clients)).padStart(17)}`,
+        `${String(r).padStart(5)} | ${method.padEnd(10)} | ${(100 * accuracy(result.theta, testIdx)).toFixed(1).padStart(7)}% | ${crossEntropy(result.theta, testIdx).toFixed(3).padStart(9)} | ${String(Math.round(result.bytesUp / result.clients)).padStart(15)} | ${String(result.bytesDownPerClient).padStart(17)}`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import { checkDistribution } from './checks.js';
 import { ZoError } from './errors.js';
+import { type GaussianBlockKernel, gaussianBlockKernel } from './gaussian-wasm.js';
 import { philox4x32Into } from './philox.js';
 import { philoxBlockKernel, WASM_CHUNK_BLOCKS } from './philox-wasm.js';
 import { seedToKey } from './seed.js';
@@ -13,8 +14,10 @@ export interface DirectionOptions {
   /** Default `'gaussian'`. */
   readonly distribution?: DirectionDistribution;
   /**
-   * Where the Philox blocks come from: `'auto'` (default) uses the WebAssembly kernel when the
-   * runtime has WebAssembly, `'js'` forces the pure-JavaScript path. Both give identical numbers.
+   * `'auto'` (default) uses the WebAssembly kernels when the runtime has WebAssembly: Philox,
+   * and for Gaussian entries also Box–Muller with fdlibm ports of ln/sin/cos (bit-identical to
+   * Node 20's `Math.*`, independent of the engine's libm). `'js'` forces the pure-JavaScript
+   * path (Philox in JS, `Math.log/cos/sin`). On Node 20 both give identical numbers.
    */
   readonly engine?: 'auto' | 'js';
 }
@@ -71,7 +74,10 @@ function wordsToEntries(
 /** Scratch for a partial block's four entries. */
 const partial = new Float32Array(4);
 
-/** Writes the entries of block `b` that fall inside [from, to) to out[j − from]. */
+/**
+ * Writes the entries of block `b` that fall inside [from, to) to out[j − from]; with
+ * `gaussianKernel` (Gaussian entries only) the block comes from the WebAssembly kernel.
+ */
 function writePartialBlock(
   b: number,
   from: number,
@@ -81,9 +87,14 @@ function writePartialBlock(
   k1: number,
   gaussian: boolean,
   out: Float32Array,
+  gaussianKernel: GaussianBlockKernel | undefined,
 ): void {
-  philox4x32Into(b, stream, 0, 0, k0, k1, block);
-  wordsToEntries(block, 0, 1, partial, 0, gaussian);
+  if (gaussianKernel !== undefined) {
+    partial.set(gaussianKernel(k0, k1, stream, b, 1).subarray(0, 4));
+  } else {
+    philox4x32Into(b, stream, 0, 0, k0, k1, block);
+    wordsToEntries(block, 0, 1, partial, 0, gaussian);
+  }
   const end = Math.min(to, 4 * b + 4);
   for (let j = Math.max(from, 4 * b); j < end; j++) out[j - from] = partial[j - 4 * b]!;
 }
@@ -113,18 +124,34 @@ export function fillDirectionRange(
   }
   const gaussian = distribution === 'gaussian';
   const kernel = options.engine === 'js' ? undefined : philoxBlockKernel;
+  const gaussianKernel = gaussian && options.engine !== 'js' ? gaussianBlockKernel : undefined;
   const firstWhole = Math.ceil(from / 4);
   const endWhole = Math.max(firstWhole, Math.floor(to / 4));
   // Partial blocks: the head (when `from` is not block-aligned) and the tail (when `to` is not
   // and its block is not the head's).
   if (from % 4 !== 0 && to > from) {
-    writePartialBlock(Math.floor(from / 4), from, to, stream, k0, k1, gaussian, out);
+    writePartialBlock(
+      Math.floor(from / 4),
+      from,
+      to,
+      stream,
+      k0,
+      k1,
+      gaussian,
+      out,
+      gaussianKernel,
+    );
   }
   if (to % 4 !== 0 && Math.floor(to / 4) >= firstWhole) {
-    writePartialBlock(Math.floor(to / 4), from, to, stream, k0, k1, gaussian, out);
+    writePartialBlock(Math.floor(to / 4), from, to, stream, k0, k1, gaussian, out, gaussianKernel);
   }
   // Whole blocks.
-  if (kernel !== undefined) {
+  if (gaussianKernel !== undefined) {
+    for (let b = firstWhole; b < endWhole; b += WASM_CHUNK_BLOCKS) {
+      const count = Math.min(WASM_CHUNK_BLOCKS, endWhole - b);
+      out.set(gaussianKernel(k0, k1, stream, b, count).subarray(0, 4 * count), 4 * b - from);
+    }
+  } else if (kernel !== undefined) {
     for (let b = firstWhole; b < endWhole; b += WASM_CHUNK_BLOCKS) {
       const count = Math.min(WASM_CHUNK_BLOCKS, endWhole - b);
       wordsToEntries(kernel(k0, k1, stream, b, count), 0, count, out, 4 * b - from, gaussian);

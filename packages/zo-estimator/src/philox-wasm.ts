@@ -9,6 +9,32 @@
  * words each, starting at byte `outPtr` of the module's memory.
  */
 
+import {
+  assembleModule,
+  BLOCK,
+  br,
+  brIf,
+  END,
+  type FunctionDef,
+  get,
+  I32,
+  I32_ADD,
+  I32_GE_U,
+  I32_SUB,
+  I32_WRAP_I64,
+  I32_XOR,
+  I64,
+  I64_EXTEND_I32_U,
+  I64_MUL,
+  I64_SHR_U,
+  i32c,
+  i32Store,
+  i64c,
+  LOOP,
+  set,
+  tee,
+} from './wasm-asm.js';
+
 const PHILOX_M0 = 0xd2511f53;
 const PHILOX_M1 = 0xcd9e8d57;
 const PHILOX_W0 = 0x9e3779b9 | 0;
@@ -16,59 +42,6 @@ const PHILOX_W1 = 0xbb67ae85 | 0;
 
 /** Blocks per kernel call: 4096 blocks × 16 bytes = one 64 KiB wasm page. */
 export const WASM_CHUNK_BLOCKS = 4096;
-
-function leb128Unsigned(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-function leb128Signed(value: bigint): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = Number(value & 0x7fn);
-    value >>= 7n;
-    const done = (value === 0n && (byte & 0x40) === 0) || (value === -1n && (byte & 0x40) !== 0);
-    bytes.push(done ? byte : byte | 0x80);
-    if (done) return bytes;
-  }
-}
-
-function section(id: number, payload: number[]): number[] {
-  return [id, ...leb128Unsigned(payload.length), ...payload];
-}
-
-function name(text: string): number[] {
-  return [text.length, ...Array.from(text, (c) => c.charCodeAt(0))];
-}
-
-// Opcodes.
-const I32 = 0x7f;
-const I64 = 0x7e;
-const get = (i: number) => [0x20, i];
-const set = (i: number) => [0x21, i];
-const tee = (i: number) => [0x22, i];
-const i32c = (v: number) => [0x41, ...leb128Signed(BigInt(v))];
-const i64c = (v: number) => [0x42, ...leb128Signed(BigInt(v))];
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_XOR = 0x73;
-const I32_GE_U = 0x4f;
-const I64_MUL = 0x7e;
-const I64_SHR_U = 0x88;
-const I32_WRAP_I64 = 0xa7;
-const I64_EXTEND_I32_U = 0xad;
-const store = (offset: number) => [0x36, 2, offset];
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = 0x0b;
-const br = (depth: number) => [0x0c, depth];
-const brIf = (depth: number) => [0x0d, depth];
 
 // Parameters 0..5: k0, k1, stream, firstBlock, count, outPtr.
 // i32 locals 6..15: b, end, c0, c1, c2, c3, k0', k1', rounds, ptr; i64 locals 16, 17: p0, p1.
@@ -99,39 +72,33 @@ function kernelBody(): number[] {
     ...get(B), ...set(C0), ...get(2), ...set(C1), ...i32c(0), ...set(C2), ...i32c(0), ...set(C3),
     ...get(0), ...set(K0), ...get(1), ...set(K1), ...i32c(10), ...set(R),
     ...LOOP, ...round, ...get(R), ...i32c(1), I32_SUB, ...tee(R), ...brIf(0), END, // 10 rounds
-    ...get(PTR), ...get(C0), ...store(0),
-    ...get(PTR), ...get(C1), ...store(4),
-    ...get(PTR), ...get(C2), ...store(8),
-    ...get(PTR), ...get(C3), ...store(12),
+    ...get(PTR), ...get(C0), ...i32Store(0),
+    ...get(PTR), ...get(C1), ...i32Store(4),
+    ...get(PTR), ...get(C2), ...i32Store(8),
+    ...get(PTR), ...get(C3), ...i32Store(12),
     ...get(PTR), ...i32c(16), I32_ADD, ...set(PTR),
     ...get(B), ...i32c(1), I32_ADD, ...set(B),
     ...br(0),
     END,
     END,
-    END,
   ];
-  const locals = [2, 10, I32, 2, I64];
-  return [...leb128Unsigned(locals.length + code.length), ...locals, ...code];
+  return code;
+}
+
+/** The Philox function `blocks(k0, k1, stream, firstBlock, count, outPtr)`, for any module. */
+export function philoxBlocksFunction(exportName?: string): FunctionDef {
+  return {
+    params: [I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I64, I64],
+    code: kernelBody(),
+    ...(exportName === undefined ? {} : { export: exportName }),
+  };
 }
 
 /** The assembled module bytes. */
 export function philoxWasmModuleBytes(): Uint8Array {
-  const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0x00, 1]),
-    ...section(7, [2, ...name('blocks'), 0x00, 0, ...name('memory'), 0x02, 0]),
-    ...section(10, [1, ...kernelBody()]),
-  ];
-  return Uint8Array.from(bytes);
+  return assembleModule([philoxBlocksFunction('blocks')], 1);
 }
 
 /** Fills `count` (≤ WASM_CHUNK_BLOCKS) Philox blocks and returns a view of their words. */

@@ -1,1 +1,25 @@
-export {};
+export { LmError, type LmErrorCode } from './errors.js';
+export { bf16ToF32, f16ToF32, f32ToBf16Bits, f32ToF16Bits } from './float16.js';
+export {
+  DTYPE_SIZE,
+  readSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+} from './safetensors.js';
+export {
+  loadSafetensorsFile,
+  loadShardedSafetensors,
+  readFileBytes,
+  type SafetensorsStreamInput,
+  type TensorFill,
+  writeSafetensorsFile,
+} from './safetensors-node.js';
+export {
+  encodeSafetensors,
+  encodeSafetensorsHeader,
+  encodeTensorData,
+  type SafetensorsHeader,
+  type SafetensorsInput,
+  type SafetensorsSpec,
+} from './safetensors-writer.js';

@@ -1,5 +1,21 @@
+export { type Checkpoint, loadCheckpoint, loadConfigFile } from './checkpoint.js';
+export {
+  ARCHITECTURES,
+  configToJson,
+  type LlamaConfig,
+  type ModelType,
+  parseConfig,
+} from './config.js';
 export { LmError, type LmErrorCode } from './errors.js';
 export { bf16ToF32, f16ToF32, f32ToBf16Bits, f32ToF16Bits } from './float16.js';
+export {
+  type CheckpointTensorInfo,
+  checkTensorsAgainstLayout,
+  isIgnorableTensor,
+  type ParameterSpec,
+  parameterCount,
+  parameterSpecs,
+} from './layout.js';
 export {
   DTYPE_SIZE,
   readSafetensors,

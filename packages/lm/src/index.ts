@@ -39,3 +39,4 @@ export {
   type SafetensorsInput,
   type SafetensorsSpec,
 } from './safetensors-writer.js';
+export { LmTokenizer, loadTokenizer } from './tokenizer.js';

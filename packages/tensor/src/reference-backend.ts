@@ -418,3 +418,14 @@ function collectTensors(value: unknown, out: Set<Tensor>): boolean {
 export function createReferenceBackend(): Backend {
   return new ReferenceBackend();
 }
+
+/**
+ * The live storage of a reference tensor (not a copy), for this package's own tests: it lets a
+ * test build deliberately broken backends around the reference one. Not exported from the index.
+ */
+export function referenceData(x: Tensor): Float32Array {
+  if (!(x instanceof ReferenceTensor) || x.values === null) {
+    throw new TensorError('TENSOR_FOREIGN', 'referenceData takes a live reference:cpu tensor');
+  }
+  return x.values;
+}

@@ -17,6 +17,19 @@ export {
   parameterSpecs,
 } from './layout.js';
 export {
+  PRESET_CONFIG_JSON,
+  PRESET_NAMES,
+  type PresetName,
+  presetConfig,
+} from './presets.js';
+export {
+  initKind,
+  type RandomCheckpoint,
+  type RandomCheckpointOptions,
+  writeRandomCheckpoint,
+} from './random-checkpoint.js';
+export { fillNormal, randomWord } from './random-init.js';
+export {
   DTYPE_SIZE,
   readSafetensors,
   type SafetensorsDtype,

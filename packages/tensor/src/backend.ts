@@ -83,18 +83,6 @@ export interface AttentionOptions {
   readonly scale?: number;
 }
 
-/** Anything a scope may return: the tensors reachable through arrays and plain objects are kept. */
-export type ScopeResult =
-  | Tensor
-  | readonly ScopeResult[]
-  | { readonly [key: string]: ScopeResult }
-  | number
-  | string
-  | boolean
-  | bigint
-  | null
-  | undefined;
-
 /** The result of `valueAndGradients`. */
 export interface ValueAndGradients {
   /** The scalar value of f. */
@@ -131,7 +119,7 @@ export interface Backend {
    * `keep`. Kept tensors belong to the enclosing scope, if any. `fn` must not be async:
    * a returned promise throws `TENSOR_INVALID_ARGUMENT` (after disposing what was created).
    */
-  scope<R extends ScopeResult>(fn: () => R): R;
+  scope<R>(fn: () => R): R;
   /** Exempts a tensor from disposal by the scopes it was created in. Returns it. */
   keep<T extends Tensor>(x: T): T;
   /** Live tensors of this backend instance, for leak tests. */

@@ -7,7 +7,6 @@ export type {
   MemoryInfo,
   Precision,
   Rotary,
-  ScopeResult,
   Tensor,
   ValueAndGradients,
 } from './backend.js';

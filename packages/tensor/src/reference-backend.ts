@@ -5,7 +5,6 @@ import type {
   MatmulOptions,
   MemoryInfo,
   Rotary,
-  ScopeResult,
   Tensor,
   ValueAndGradients,
 } from './backend.js';
@@ -139,7 +138,7 @@ class ReferenceBackend implements Backend {
     }
   }
 
-  scope<R extends ScopeResult>(fn: () => R): R {
+  scope<R>(fn: () => R): R {
     const own = new Set<ReferenceTensor>();
     this.#scopes.push(own);
     let result: R;

@@ -43,6 +43,66 @@ describe.skipIf(!HAVE_STORIES)(`loadCheckpoint on stories260K${STORIES_SKIP_NOTE
     expect(norm.every(Number.isFinite)).toBe(true);
   });
 
+  it('loads the same weights from F16 / BF16 copies and from a two-shard index', () => {
+    const ref = loadCheckpoint(STORIES_DIR);
+    const inputs = ref.specs.map((s) => ({
+      name: s.name,
+      shape: s.shape,
+      data: ref.tensors.get(s.name)!.data(),
+    }));
+    for (const [dtype, relErr] of [
+      ['F16', 2 ** -11],
+      ['BF16', 2 ** -8],
+    ] as const) {
+      const d = mkdtempSync(join(tmp, `${dtype}-`));
+      copyFileSync(join(STORIES_DIR, 'config.json'), join(d, 'config.json'));
+      writeFileSync(
+        join(d, 'model.safetensors'),
+        encodeSafetensors(inputs.map((t) => ({ ...t, dtype }))),
+      );
+      const c = loadCheckpoint(d);
+      expect(c.parameterCount).toBe(260032);
+      let violations = 0;
+      for (const t of inputs) {
+        const got = c.tensors.get(t.name)!.data();
+        for (let k = 0; k < got.length; k++) {
+          const want = t.data[k]!;
+          // Relative rounding error; values below F16's normal range get an absolute bound.
+          if (Math.abs(got[k]! - want) > Math.max(Math.abs(want) * relErr, 2 ** -25)) violations++;
+        }
+      }
+      expect(violations).toBe(0);
+    }
+    const d = mkdtempSync(join(tmp, 'sharded-'));
+    copyFileSync(join(STORIES_DIR, 'config.json'), join(d, 'config.json'));
+    const half = 20;
+    writeFileSync(
+      join(d, 'model-00001-of-00002.safetensors'),
+      encodeSafetensors(inputs.slice(0, half)),
+    );
+    writeFileSync(
+      join(d, 'model-00002-of-00002.safetensors'),
+      encodeSafetensors(inputs.slice(half)),
+    );
+    const weightMap = Object.fromEntries(
+      inputs.map((t, i) => [t.name, `model-0000${i < half ? 1 : 2}-of-00002.safetensors`]),
+    );
+    writeFileSync(
+      join(d, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: weightMap }),
+    );
+    const sharded = loadCheckpoint(d);
+    expect(sharded.parameterCount).toBe(260032);
+    for (const t of inputs) expect(sharded.tensors.get(t.name)!.data()).toEqual(t.data);
+  });
+
+  it('a truncated copy of the real file names the cut tensor and the file', () => {
+    const bytes = readFileSync(join(STORIES_DIR, 'model.safetensors'));
+    const cut = join(tmp, 'cut.safetensors');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+    expectLmError(() => loadSafetensorsFile(cut), 'SAFETENSORS_TRUNCATED', 'cut.safetensors', '"');
+  });
+
   it('rejects a checkpoint whose config disagrees, naming tensor and file', () => {
     const cfg = JSON.parse(readFileSync(join(STORIES_DIR, 'config.json'), 'utf8'));
     const d = mkdtempSync(join(tmp, 'six-layers-'));

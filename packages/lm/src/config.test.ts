@@ -123,6 +123,7 @@ describe('parseConfig', () => {
   it('names the field and the allowed values on bad input', () => {
     expectConfigError([], 'JSON object');
     expectConfigError({ ...base, model_type: 'gpt2' }, '"model_type"', 'llama, mistral, qwen2');
+    expectConfigError({ ...base, model_type: 'constructor' }, '"model_type"');
     expectConfigError(
       { ...base, model_type: undefined, architectures: ['GPT2LMHeadModel'] },
       'LlamaForCausalLM',

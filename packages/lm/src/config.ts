@@ -114,7 +114,7 @@ function modelTypeOf(raw: Raw, file: string): ModelType {
       `"model_type" is missing and "architectures" ${JSON.stringify(archs)} names no supported model; supported model_type values: ${allowed} (${Object.values(ARCHITECTURES).join(', ')}).`,
     );
   }
-  if (typeof type !== 'string' || !(type in ARCHITECTURES)) {
+  if (typeof type !== 'string' || !Object.hasOwn(ARCHITECTURES, type)) {
     throw invalid(file, `"model_type" is ${JSON.stringify(type)}; supported values: ${allowed}.`);
   }
   if (arch !== undefined && arch !== ARCHITECTURES[type as ModelType]) {

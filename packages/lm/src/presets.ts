@@ -100,7 +100,7 @@ export const PRESET_NAMES: readonly PresetName[] = Object.freeze(
 
 /** The validated config of a preset; `LM_INVALID_ARGUMENT` for an unknown name. */
 export function presetConfig(name: PresetName): LlamaConfig {
-  const json = (PRESET_CONFIG_JSON as Record<string, Record<string, unknown>>)[name];
+  const json = Object.hasOwn(PRESET_CONFIG_JSON, name) ? PRESET_CONFIG_JSON[name] : undefined;
   if (json === undefined) {
     throw new LmError(
       'LM_INVALID_ARGUMENT',

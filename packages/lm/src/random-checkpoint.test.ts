@@ -103,5 +103,6 @@ describe('presets', () => {
       tieWordEmbeddings: true,
     });
     expect(() => presetConfig('gpt5' as 'm10')).toThrowError(/m10, m30/);
+    expect(() => presetConfig('toString' as 'm10')).toThrowError(/Unknown preset/);
   });
 });

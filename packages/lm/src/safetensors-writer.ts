@@ -49,7 +49,7 @@ export function encodeSafetensorsHeader(
   let offset = 0;
   for (const spec of specs) {
     const dtype = spec.dtype ?? 'F32';
-    if (!(dtype in DTYPE_SIZE)) {
+    if (!Object.hasOwn(DTYPE_SIZE, dtype)) {
       throw invalid(
         `Tensor "${spec.name}": dtype ${String(dtype)} is not writable; use F32, F16 or BF16.`,
       );

@@ -204,6 +204,20 @@ describe('corrupt files give typed errors naming the file and tensor', () => {
     );
   });
 
+  it('does not take prototype keys for dtypes', () => {
+    expectLmError(
+      () =>
+        readSafetensors(
+          edit((h) => {
+            h['first']!.dtype = 'toString';
+          }),
+          'p',
+        ),
+      'SAFETENSORS_UNSUPPORTED_DTYPE',
+      '"first"',
+    );
+  });
+
   it('wrong length (shape × dtype size ≠ byte length)', () => {
     expectLmError(
       () =>

@@ -157,7 +157,7 @@ export function readSafetensors(bytes: Uint8Array, fileName = '<memory>'): Safet
     if (typeof dtype !== 'string') {
       throw fail('SAFETENSORS_BAD_HEADER', fileName, `tensor "${name}" has no string dtype.`);
     }
-    if (!(dtype in DTYPE_SIZE)) {
+    if (!Object.hasOwn(DTYPE_SIZE, dtype)) {
       throw new LmError(
         'SAFETENSORS_UNSUPPORTED_DTYPE',
         `${fileName}: tensor "${name}" has dtype ${dtype}; supported dtypes are F32, F16 and BF16. Convert the checkpoint to one of them (e.g. torch_dtype=float16).`,

@@ -5,7 +5,9 @@ import { createBackend, registeredBackends } from '../dist/index.js';
 
 console.log(`registered backends: ${registeredBackends().join(', ')}`);
 const backend = await createBackend('reference:cpu');
-console.log(`using ${backend.name} (${backend.capabilities.device}, gradients: ${backend.capabilities.gradients})`);
+console.log(
+  `using ${backend.name} (${backend.capabilities.device}, gradients: ${backend.capabilities.gradients})`,
+);
 
 // x: [batch 1, seq 2, hidden 4]; norm weight [4]; Linear weight [out 3, in 4]
 const x = backend.upload(Float32Array.of(1, 2, 3, 4, -1, 0, 1, 0), [1, 2, 4]);
@@ -19,7 +21,9 @@ const y = backend.scope(() => {
 const values = await backend.download(y);
 console.log(`y shape [${y.shape.join(', ')}]:`);
 for (let row = 0; row < 2; row++) {
-  console.log(`  [${Array.from(values.subarray(row * 3, row * 3 + 3), (v) => v.toFixed(5)).join(', ')}]`);
+  console.log(
+    `  [${Array.from(values.subarray(row * 3, row * 3 + 3), (v) => v.toFixed(5)).join(', ')}]`,
+  );
 }
 
 // Check against the hand-computed answer for row 0: x / rms(x), rms = sqrt(30 / 4).

@@ -1,6 +1,7 @@
 import type { Backend, Tensor } from '../backend.js';
 import type { CaseContext, ConformanceCase } from './case.js';
 import { attentionCases } from './cases-attention.js';
+import { decoderCases } from './cases-decoder.js';
 import { errorCases } from './cases-errors.js';
 import { gradientCases } from './cases-gradients.js';
 import { lifetimeCases } from './cases-lifetime.js';
@@ -16,6 +17,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...lossCases,
   ...lifetimeCases,
   ...errorCases,
+  ...decoderCases,
   ...gradientCases,
 ];
 

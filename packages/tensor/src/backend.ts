@@ -185,7 +185,9 @@ export interface Backend {
   scatterUpdate(weight: Tensor, flatIndices: Uint32Array, values: Float32Array): void;
   /**
    * Only where `capabilities.gradients`: evaluates f (which must return a scalar) and its
-   * gradients with respect to `wrt`. Backends without gradients throw `TENSOR_UNSUPPORTED`.
+   * gradients with respect to `wrt`. Tensors f creates are disposed (as in `scope`); the value
+   * and the gradients are new tensors the caller owns. Backends without gradients throw
+   * `TENSOR_UNSUPPORTED`.
    */
   valueAndGradients(f: () => Tensor, wrt: readonly Tensor[]): ValueAndGradients;
 }

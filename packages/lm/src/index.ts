@@ -1,4 +1,11 @@
+export { type CausalLmLoss, causalLmLoss, nextTokenTargets } from './causal-lm-loss.js';
 export { type Checkpoint, loadCheckpoint, loadConfigFile } from './checkpoint.js';
+export {
+  type ClassificationOptions,
+  type ClassificationScores,
+  classificationScores,
+  verbalizerAccuracy,
+} from './classification-scores.js';
 export {
   ARCHITECTURES,
   configToJson,
@@ -8,6 +15,7 @@ export {
 } from './config.js';
 export { LmError, type LmErrorCode } from './errors.js';
 export { bf16ToF32, f16ToF32, f32ToBf16Bits, f32ToF16Bits } from './float16.js';
+export { type GreedyOptions, greedyGenerate } from './greedy-generate.js';
 export {
   type CheckpointTensorInfo,
   checkTensorsAgainstLayout,
@@ -16,6 +24,7 @@ export {
   parameterCount,
   parameterSpecs,
 } from './layout.js';
+export { type ForwardOptions, LlamaModel, type LogitsMode, positionsFromMask } from './model.js';
 export {
   PRESET_CONFIG_JSON,
   PRESET_NAMES,

@@ -1,0 +1,329 @@
+import {
+  type AttentionOptions,
+  attentionDims,
+  type Backend,
+  broadcastRepeats,
+  type Capabilities,
+  checkFinite,
+  checkReshape,
+  checkSameShape,
+  checkScatterIndices,
+  checkUpload,
+  crossEntropyDims,
+  embeddingDims,
+  lastAxis,
+  type MatmulOptions,
+  type MemoryInfo,
+  matmulDims,
+  type Rotary,
+  rmsNormDims,
+  ropeDims,
+  ropeTables,
+  shapeSize,
+  type Tensor,
+  TensorError,
+  type ValueAndGradients,
+} from '@meerkat/tensor';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { capabilitiesFor } from './capabilities.js';
+import type { EngineVariant, Tf, TfjsEngine } from './engines.js';
+import { tapeGradients } from './gradients.js';
+import * as ops from './ops.js';
+import { collectHandles, TensorAccounting } from './scopes.js';
+import { TfjsTensor } from './tensor-handle.js';
+
+/** How a backend came to be chosen (for `tfjs:auto`: which engines were skipped, and why). */
+export interface EngineSelection {
+  readonly engine: EngineVariant;
+  /** Higher-priority engines that were tried and are not available here, with the reason. */
+  readonly skipped: readonly { readonly engine: EngineVariant; readonly reason: string }[];
+  /** One line: what was chosen and why the others were not. */
+  readonly summary: string;
+}
+
+export function describeSelection(
+  engine: EngineVariant,
+  skipped: EngineSelection['skipped'],
+): EngineSelection {
+  const why = skipped.map((s) => `tfjs:${s.engine} skipped: ${s.reason}`);
+  return {
+    engine,
+    skipped,
+    summary: [`chose tfjs:${engine}`, ...why].join('; '),
+  };
+}
+
+/** A Meerkat backend on one TensorFlow.js engine. */
+export class TfjsBackend implements Backend {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  readonly selection: EngineSelection;
+  readonly #tf: Tf;
+  readonly #tfBackend: string;
+  readonly #accounting = new TensorAccounting();
+
+  constructor(
+    engine: TfjsEngine,
+    selection: EngineSelection = describeSelection(engine.variant, []),
+  ) {
+    this.name = `tfjs:${engine.variant}`;
+    this.capabilities = capabilitiesFor(engine.variant);
+    this.selection = selection;
+    this.#tf = engine.tf;
+    this.#tfBackend = engine.tfBackend;
+  }
+
+  /** tfjs has one global engine: make ours current (synchronous once it is initialised). */
+  #activate(): Tf {
+    const tf = this.#tf;
+    if (tf.getBackend() !== this.#tfBackend) {
+      void tf.setBackend(this.#tfBackend);
+      if (tf.getBackend() !== this.#tfBackend) {
+        throw new TensorError(
+          'TENSOR_BACKEND_UNAVAILABLE',
+          `${this.name}: could not switch tfjs to its '${this.#tfBackend}' engine`,
+        );
+      }
+    }
+    return tf;
+  }
+
+  release(x: TfjsTensor): void {
+    this.#accounting.release(x);
+  }
+
+  #wrap(inner: tfc.Tensor, shape: readonly number[] = inner.shape): TfjsTensor {
+    return this.#accounting.track(new TfjsTensor(this, inner, shape)) as TfjsTensor;
+  }
+
+  #handle(x: Tensor): TfjsTensor {
+    if (!(x instanceof TfjsTensor) || x.owner !== this) {
+      throw new TensorError(
+        'TENSOR_FOREIGN',
+        `${this.name}: got a tensor of backend '${String((x as { backend?: unknown })?.backend)}'; pass tensors only to the backend instance that made them`,
+      );
+    }
+    if (x.inner === null) {
+      throw new TensorError(
+        'TENSOR_DISPOSED',
+        `${this.name}: tensor [${x.shape.join(', ')}] was disposed`,
+      );
+    }
+    return x;
+  }
+
+  #t(x: Tensor): tfc.Tensor {
+    return this.#handle(x).inner!;
+  }
+
+  /** Runs a tf computation under tf.tidy and wraps its result. */
+  #run(compute: (tf: Tf) => tfc.Tensor, shape?: readonly number[]): Tensor {
+    const tf = this.#activate();
+    return this.#wrap(
+      tf.tidy(() => compute(tf)),
+      shape,
+    );
+  }
+
+  upload(data: Float32Array, shape: readonly number[]): Tensor {
+    checkUpload(data, shape);
+    const tf = this.#activate();
+    return this.#wrap(tf.tensor(data.slice(), [...shape], 'float32'), shape);
+  }
+
+  fill(shape: readonly number[], value = 0): Tensor {
+    checkFinite('fill', 'value', value);
+    shapeSize(shape);
+    const tf = this.#activate();
+    return this.#wrap(tf.fill([...shape], value, 'float32'), shape);
+  }
+
+  async download(x: Tensor): Promise<Float32Array> {
+    const inner = this.#t(x);
+    this.#activate();
+    const data = await inner.data();
+    return Float32Array.from(data as Float32Array);
+  }
+
+  reshape(x: Tensor, shape: readonly number[]): Tensor {
+    const inner = this.#t(x);
+    checkReshape(x, shape);
+    return this.#run((tf) => tf.reshape(inner, [...shape]), shape);
+  }
+
+  dispose(x: Tensor | readonly Tensor[]): void {
+    const list: readonly Tensor[] = Array.isArray(x) ? x : [x as Tensor];
+    for (const t of list) {
+      if (t instanceof TfjsTensor && t.owner === this) this.release(t);
+      else this.#handle(t); // throws TENSOR_FOREIGN
+    }
+  }
+
+  scope<R>(fn: () => R): R {
+    const own = this.#accounting.open();
+    let result: R;
+    try {
+      result = fn();
+    } catch (error) {
+      this.#accounting.close(own, new Set());
+      throw error;
+    }
+    const survivors = new Set<TfjsTensor>();
+    const isPromise = collectHandles(result, survivors);
+    this.#accounting.close(own, isPromise ? new Set() : survivors);
+    if (isPromise) {
+      throw new TensorError(
+        'TENSOR_INVALID_ARGUMENT',
+        'scope: fn returned a promise; scopes are synchronous (await outside the scope)',
+      );
+    }
+    return result;
+  }
+
+  keep<T extends Tensor>(x: T): T {
+    this.#accounting.keep(this.#handle(x));
+    return x;
+  }
+
+  memory(): MemoryInfo {
+    return { tensors: this.#accounting.tensors, bytes: this.#accounting.bytes };
+  }
+
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    const A = this.#t(a);
+    const B = this.#t(b);
+    const dims = matmulDims(a, b, options);
+    return this.#run((tf) => ops.matmul(tf, A, B, dims), dims.outShape);
+  }
+
+  add(a: Tensor, b: Tensor): Tensor {
+    const A = this.#t(a);
+    const B = this.#t(b);
+    broadcastRepeats('add', a, b);
+    return this.#run((tf) => tf.add(A, B), a.shape);
+  }
+
+  mul(a: Tensor, b: Tensor): Tensor {
+    const A = this.#t(a);
+    const B = this.#t(b);
+    broadcastRepeats('mul', a, b);
+    return this.#run((tf) => tf.mul(A, B), a.shape);
+  }
+
+  scale(a: Tensor, s: number): Tensor {
+    const A = this.#t(a);
+    checkFinite('scale', 's', s);
+    return this.#run((tf) => tf.mul(A, tf.scalar(s)), a.shape);
+  }
+
+  silu(x: Tensor): Tensor {
+    const X = this.#t(x);
+    return this.#run((tf) => ops.silu(tf, X), x.shape);
+  }
+
+  swiglu(gate: Tensor, up: Tensor): Tensor {
+    const G = this.#t(gate);
+    const U = this.#t(up);
+    checkSameShape('swiglu', gate, up);
+    return this.#run((tf) => tf.mul(ops.silu(tf, G), U), gate.shape);
+  }
+
+  rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
+    const X = this.#t(x);
+    const W = this.#t(weight);
+    rmsNormDims(x, weight, eps);
+    return this.#run((tf) => ops.rmsNorm(tf, X, W, eps), x.shape);
+  }
+
+  rope(x: Tensor, rotary: Rotary): Tensor {
+    const X = this.#t(x);
+    let tables: { cos: tfc.Tensor; sin: tfc.Tensor } | undefined;
+    if (!('positions' in rotary)) tables = { cos: this.#t(rotary.cos), sin: this.#t(rotary.sin) };
+    const dims = ropeDims(x, rotary);
+    return this.#run((tf) => {
+      let { cos, sin } = tables ?? { cos: undefined, sin: undefined };
+      if (cos === undefined || sin === undefined) {
+        const p = rotary as { positions: Uint32Array; theta: number };
+        const host = ropeTables(p.positions, dims.d, p.theta);
+        cos = tf.tensor(host.cos, [p.positions.length, dims.d / 2]);
+        sin = tf.tensor(host.sin, [p.positions.length, dims.d / 2]);
+      }
+      return ops.rope(tf, X, cos, sin, dims);
+    }, x.shape);
+  }
+
+  attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+    const Q = this.#t(q);
+    const K = this.#t(k);
+    const V = this.#t(v);
+    const M = options.mask === undefined ? undefined : this.#t(options.mask);
+    const dims = attentionDims(q, k, v, options);
+    return this.#run((tf) => ops.attention(tf, Q, K, V, M, dims), q.shape);
+  }
+
+  embedding(table: Tensor, ids: Uint32Array, idsShape: readonly number[]): Tensor {
+    const T = this.#t(table);
+    const h = embeddingDims(table, ids, idsShape);
+    const shape = [...idsShape, h];
+    return this.#run((tf) => ops.embedding(tf, T, ids, shape), shape);
+  }
+
+  logSoftmax(x: Tensor): Tensor {
+    const X = this.#t(x);
+    lastAxis('logSoftmax', x);
+    return this.#run((tf) => tf.logSoftmax(X), x.shape);
+  }
+
+  crossEntropy(logits: Tensor, rows: Uint32Array, targets: Uint32Array): Tensor {
+    const L = this.#t(logits);
+    const v = crossEntropyDims(logits, rows, targets);
+    return this.#run((tf) => ops.crossEntropy(tf, L, rows, targets, v), [rows.length]);
+  }
+
+  sum(x: Tensor): Tensor {
+    const X = this.#t(x);
+    return this.#run((tf) => tf.sum(X), []);
+  }
+
+  scatterUpdate(weight: Tensor, flatIndices: Uint32Array, values: Float32Array): void {
+    const handle = this.#handle(weight);
+    checkScatterIndices(weight.size, flatIndices, values);
+    if (flatIndices.length === 0) return;
+    const tf = this.#activate();
+    const old = handle.inner!;
+    const updated = tf.tidy(() =>
+      tf.reshape(
+        tf.tensorScatterUpdate(
+          tf.reshape(old, [weight.size]),
+          tf.tensor2d(Int32Array.from(flatIndices), [flatIndices.length, 1], 'int32'),
+          tf.tensor1d(values.slice(), 'float32'),
+        ),
+        [...weight.shape],
+      ),
+    );
+    handle.inner = updated;
+    old.dispose();
+  }
+
+  valueAndGradients(f: () => Tensor, wrt: readonly Tensor[]): ValueAndGradients {
+    const xs = wrt.map((w) => this.#t(w));
+    const tf = this.#activate();
+    const own = this.#accounting.open();
+    let value: tfc.Tensor;
+    let grads: tfc.Tensor[];
+    try {
+      const result = tapeGradients(tf, () => this.#t(f()), xs);
+      // The value may be the inner tensor of a handle f created, which the scope frees below:
+      // clones share the data (tfjs reference counts it) and outlive those handles.
+      value = tf.clone(result.value);
+      grads = result.grads.map((g) => tf.clone(g));
+      for (const g of result.grads) if (!xs.includes(g) && g !== result.value) g.dispose();
+    } finally {
+      this.#accounting.close(own, new Set());
+    }
+    return {
+      value: this.#wrap(value, []),
+      gradients: grads.map((g, i) => this.#wrap(g, wrt[i]!.shape)),
+    };
+  }
+}

@@ -62,3 +62,4 @@ export {
   type SafetensorsSpec,
 } from './safetensors-writer.js';
 export { LmTokenizer, loadTokenizer } from './tokenizer.js';
+export { TrainableView } from './trainable-view.js';

@@ -14,10 +14,18 @@ type T = tfc.Tensor;
 const MASKED_SCORE = -3e38;
 
 export function matmul(tf: Tf, a: T, b: T, dims: MatmulDims): T {
-  const batched = dims.batchedA || dims.batchedB;
-  const a3 = batched && !dims.batchedA ? tf.expandDims(a, 0) : a;
-  const b3 = batched && !dims.batchedB ? tf.expandDims(b, 0) : b;
-  return tf.matMul(a3, b3, false, dims.transposeB);
+  const { batch, m, k, n, batchedA, batchedB, transposeB } = dims;
+  if (batchedA && !batchedB) {
+    // [B, m, k] × shared B: one 2-D product over B·m rows (a Linear layer).
+    return tf.reshape(tf.matMul(tf.reshape(a, [batch * m, k]), b, false, transposeB), [
+      batch,
+      m,
+      n,
+    ]);
+  }
+  // Batch dims are made explicit, so BatchMatMul (and its gradient) never broadcasts.
+  const a3 = batchedB && !batchedA ? tf.broadcastTo(a, [batch, m, k]) : a;
+  return tf.matMul(a3, b, false, transposeB);
 }
 
 export function silu(tf: Tf, x: T): T {

@@ -28,6 +28,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { capabilitiesFor } from './capabilities.js';
 import type { EngineVariant, Tf, TfjsEngine } from './engines.js';
 import { tapeGradients } from './gradients.js';
+import { ensureGradients } from './kernel-gradients.js';
 import * as ops from './ops.js';
 import { collectHandles, TensorAccounting } from './scopes.js';
 import { TfjsTensor } from './tensor-handle.js';
@@ -71,6 +72,7 @@ export class TfjsBackend implements Backend {
     this.selection = selection;
     this.#tf = engine.tf;
     this.#tfBackend = engine.tfBackend;
+    ensureGradients(engine.tf);
   }
 
   /** tfjs has one global engine: make ours current (synchronous once it is initialised). */

@@ -19,6 +19,7 @@ import {
   rmsNormDims,
   ropeDims,
   ropeTables,
+  ScopeAccounting,
   shapeSize,
   type Tensor,
   TensorError,
@@ -30,7 +31,6 @@ import type { EngineVariant, Tf, TfjsEngine } from './engines.js';
 import { tapeGradients } from './gradients.js';
 import { ensureGradients } from './kernel-gradients.js';
 import * as ops from './ops.js';
-import { collectHandles, TensorAccounting } from './scopes.js';
 import { TfjsTensor } from './tensor-handle.js';
 
 /** How a backend came to be chosen (for `tfjs:auto`: which engines were skipped, and why). */
@@ -61,7 +61,14 @@ export class TfjsBackend implements Backend {
   readonly selection: EngineSelection;
   readonly #tf: Tf;
   readonly #tfBackend: string;
-  readonly #accounting = new TensorAccounting();
+  readonly #accounting = new ScopeAccounting<TfjsTensor>({
+    isHandle: (value): value is TfjsTensor => value instanceof TfjsTensor,
+    bytesOf: (x) => x.bytes,
+    free: (x) => {
+      x.inner?.dispose();
+      x.inner = null;
+    },
+  });
 
   constructor(
     engine: TfjsEngine,
@@ -95,7 +102,7 @@ export class TfjsBackend implements Backend {
   }
 
   #wrap(inner: tfc.Tensor, shape: readonly number[] = inner.shape): TfjsTensor {
-    return this.#accounting.track(new TfjsTensor(this, inner, shape)) as TfjsTensor;
+    return this.#accounting.track(new TfjsTensor(this, inner, shape));
   }
 
   #handle(x: Tensor): TfjsTensor {
@@ -162,24 +169,7 @@ export class TfjsBackend implements Backend {
   }
 
   scope<R>(fn: () => R): R {
-    const own = this.#accounting.open();
-    let result: R;
-    try {
-      result = fn();
-    } catch (error) {
-      this.#accounting.close(own, new Set());
-      throw error;
-    }
-    const survivors = new Set<TfjsTensor>();
-    const isPromise = collectHandles(result, survivors);
-    this.#accounting.close(own, isPromise ? new Set() : survivors);
-    if (isPromise) {
-      throw new TensorError(
-        'TENSOR_INVALID_ARGUMENT',
-        'scope: fn returned a promise; scopes are synchronous (await outside the scope)',
-      );
-    }
-    return result;
+    return this.#accounting.scope(fn);
   }
 
   keep<T extends Tensor>(x: T): T {
@@ -188,7 +178,7 @@ export class TfjsBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { tensors: this.#accounting.tensors, bytes: this.#accounting.bytes };
+    return this.#accounting.memory();
   }
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -310,19 +300,14 @@ export class TfjsBackend implements Backend {
   valueAndGradients(f: () => Tensor, wrt: readonly Tensor[]): ValueAndGradients {
     const xs = wrt.map((w) => this.#t(w));
     const tf = this.#activate();
-    const own = this.#accounting.open();
-    let value: tfc.Tensor;
-    let grads: tfc.Tensor[];
-    try {
+    const { value, grads } = this.#accounting.transient(() => {
       const result = tapeGradients(tf, () => this.#t(f()), xs);
-      // The value may be the inner tensor of a handle f created, which the scope frees below:
-      // clones share the data (tfjs reference counts it) and outlive those handles.
-      value = tf.clone(result.value);
-      grads = result.grads.map((g) => tf.clone(g));
+      // The value may be the inner tensor of a handle f created, which the scope frees when this
+      // returns: clones share the data (tfjs reference counts it) and outlive those handles.
+      const copies = { value: tf.clone(result.value), grads: result.grads.map((g) => tf.clone(g)) };
       for (const g of result.grads) if (!xs.includes(g) && g !== result.value) g.dispose();
-    } finally {
-      this.#accounting.close(own, new Set());
-    }
+      return copies;
+    });
     return {
       value: this.#wrap(value, []),
       gradients: grads.map((g, i) => this.#wrap(g, wrt[i]!.shape)),

@@ -53,6 +53,7 @@ export {
   unregisterBackend,
 } from './registry.js';
 export { ropeTables } from './rope-tables.js';
+export { ScopeAccounting, type ScopeAccountingHooks } from './scope-accounting.js';
 export {
   type AttentionDims,
   attentionDims,

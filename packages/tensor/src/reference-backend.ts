@@ -10,6 +10,7 @@ import type {
 } from './backend.js';
 import { TensorError } from './errors.js';
 import { ropeTables } from './rope-tables.js';
+import { ScopeAccounting } from './scope-accounting.js';
 import {
   attentionDims,
   broadcastRepeats,
@@ -74,24 +75,20 @@ export const REFERENCE_CAPABILITIES: Capabilities = Object.freeze({
 class ReferenceBackend implements Backend {
   readonly name = 'reference:cpu';
   readonly capabilities = REFERENCE_CAPABILITIES;
-  readonly #live = new Set<ReferenceTensor>();
-  readonly #scopes: Set<ReferenceTensor>[] = [];
-  #bytes = 0;
+  readonly #accounting = new ScopeAccounting<ReferenceTensor>({
+    isHandle: (value): value is ReferenceTensor => value instanceof ReferenceTensor,
+    bytesOf: (x) => x.values?.byteLength ?? 0,
+    free: (x) => {
+      x.values = null;
+    },
+  });
 
   release(x: ReferenceTensor): void {
-    if (x.values === null) return;
-    this.#bytes -= x.values.byteLength;
-    x.values = null;
-    this.#live.delete(x);
-    for (const s of this.#scopes) s.delete(x);
+    this.#accounting.release(x);
   }
 
   #make(values: Float32Array, shape: readonly number[]): ReferenceTensor {
-    const t = new ReferenceTensor(this, values, shape);
-    this.#live.add(t);
-    this.#bytes += values.byteLength;
-    this.#scopes[this.#scopes.length - 1]?.add(t);
-    return t;
+    return this.#accounting.track(new ReferenceTensor(this, values, shape));
   }
 
   #data(x: Tensor): Float32Array {
@@ -139,41 +136,17 @@ class ReferenceBackend implements Backend {
   }
 
   scope<R>(fn: () => R): R {
-    const own = new Set<ReferenceTensor>();
-    this.#scopes.push(own);
-    let result: R;
-    try {
-      result = fn();
-    } catch (error) {
-      this.#scopes.pop();
-      for (const t of own) this.release(t);
-      throw error;
-    }
-    this.#scopes.pop();
-    const keep = new Set<Tensor>();
-    const async = collectTensors(result, keep);
-    const parent = this.#scopes[this.#scopes.length - 1];
-    for (const t of own) {
-      if (!async && keep.has(t)) parent?.add(t);
-      else this.release(t);
-    }
-    if (async) {
-      throw new TensorError(
-        'TENSOR_INVALID_ARGUMENT',
-        'scope: fn returned a promise; scopes are synchronous (await outside the scope)',
-      );
-    }
-    return result;
+    return this.#accounting.scope(fn);
   }
 
   keep<T extends Tensor>(x: T): T {
     this.#data(x);
-    for (const s of this.#scopes) s.delete(x as unknown as ReferenceTensor);
+    this.#accounting.keep(x as unknown as ReferenceTensor);
     return x;
   }
 
   memory(): MemoryInfo {
-    return { tensors: this.#live.size, bytes: this.#bytes };
+    return this.#accounting.memory();
   }
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -395,22 +368,6 @@ class ReferenceBackend implements Backend {
 
 function silu(x: number): number {
   return x / (1 + Math.exp(-x));
-}
-
-/** Adds every tensor reachable from `value` to `out`; returns true if `value` is a promise. */
-function collectTensors(value: unknown, out: Set<Tensor>): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (typeof (value as { then?: unknown }).then === 'function') return true;
-  if (value instanceof ReferenceTensor) {
-    out.add(value);
-    return false;
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) collectTensors(item, out);
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const item of Object.values(value)) collectTensors(item, out);
-  }
-  return false;
 }
 
 /** A fresh reference backend with its own tensor accounting. */

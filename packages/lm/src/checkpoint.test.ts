@@ -2,24 +2,12 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectLmError } from '../test/expect-lm-error.js';
 import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { LmError } from './errors.js';
 import { parameterCount } from './layout.js';
 import { loadSafetensorsFile } from './safetensors-node.js';
 import { encodeSafetensors } from './safetensors-writer.js';
-
-function expectLmError(fn: () => unknown, code: string, ...parts: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LmError);
-    expect((e as LmError).code).toBe(code);
-    for (const p of parts) expect((e as LmError).message).toContain(p);
-    return;
-  }
-  throw new Error(`expected LmError ${code}`);
-}
 
 describe.skipIf(!HAVE_STORIES)(`loadCheckpoint on stories260K${STORIES_SKIP_NOTE}`, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'meerkat-lm-ckpt-'));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LmError } from './errors.js';
+import { expectLmError } from '../test/expect-lm-error.js';
 import { f16ToF32 } from './float16.js';
 import { readSafetensors } from './safetensors.js';
 import {
@@ -22,18 +22,6 @@ function craft(header: unknown, data: Uint8Array): Uint8Array {
   out.set(json, 8);
   out.set(data, 8 + json.length);
   return out;
-}
-
-function expectLmError(fn: () => unknown, code: string, ...parts: string[]): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LmError);
-    expect((e as LmError).code).toBe(code);
-    for (const p of parts) expect((e as LmError).message).toContain(p);
-    return;
-  }
-  throw new Error(`expected LmError ${code}`);
 }
 
 const a = Float32Array.from([1, -2.5, 3.25, 0, 1e-8, -65504]);

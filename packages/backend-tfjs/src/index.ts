@@ -8,7 +8,7 @@ export {
   type Tf,
   type TfjsEngine,
 } from './engines.js';
-export { type RegisterTfjsOptions, registerTfjsBackends } from './register.js';
+export { type RegisterTfjsOptions, registerBackends, registerTfjsBackends } from './register.js';
 export { type CreateTfjsOptions, createTfjsBackend } from './select.js';
 export { TfjsTensor } from './tensor-handle.js';
 export { describeSelection, type EngineSelection, TfjsBackend } from './tfjs-backend.js';

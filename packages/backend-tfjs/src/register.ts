@@ -43,3 +43,11 @@ export function registerTfjsBackends(options: RegisterTfjsOptions = {}): void {
     });
   });
 }
+
+/**
+ * The registry's plugin hook: `createBackend('tfjs:…')` imports this package and calls this
+ * when no `tfjs:*` backend is registered yet. Registering twice is a no-op.
+ */
+export function registerBackends(): void {
+  registerTfjsBackends({ replace: true });
+}

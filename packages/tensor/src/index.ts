@@ -43,6 +43,7 @@ export { createReferenceBackend, REFERENCE_CAPABILITIES } from './reference-back
 export {
   type BackendAvailability,
   type BackendFactory,
+  backendPackageName,
   createBackend,
   probeBackends,
   type RegisterOptions,

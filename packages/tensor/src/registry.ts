@@ -38,6 +38,43 @@ const registry = new Map<string, Entry>([
 ]);
 let registrations = 1;
 
+/**
+ * Backend packages found by convention: a name whose family has no registrations makes
+ * `createBackend` try `import('@meerkat/backend-<family>')` and call its `registerBackends()`
+ * export, so `createBackend('tfjs:wasm')` works once `@meerkat/backend-tfjs` is installed, with
+ * no import in the application. Why a plugin could not be loaded is kept for error messages.
+ */
+const pluginFailures = new Map<string, string>();
+const pluginsTried = new Set<string>();
+
+/** The module specifier a family's backend package is looked up under. */
+export function backendPackageName(family: string): string {
+  return `@meerkat/backend-${family}`;
+}
+
+async function discoverFamily(family: string): Promise<void> {
+  if (pluginsTried.has(family) || !/^[a-z0-9-]+$/.test(family)) return;
+  if (registeredBackends().some((n) => n.startsWith(`${family}:`))) return;
+  pluginsTried.add(family);
+  const specifier = backendPackageName(family);
+  try {
+    const module = (await import(/* @vite-ignore */ specifier)) as {
+      registerBackends?: unknown;
+    };
+    if (typeof module.registerBackends !== 'function') {
+      pluginFailures.set(family, `${specifier} has no registerBackends() export`);
+      return;
+    }
+    (module.registerBackends as () => void)();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    pluginFailures.set(
+      family,
+      `could not import ${specifier} (npm install ${specifier}): ${reason}`,
+    );
+  }
+}
+
 /** A factory's way to say "not here", with the reason. */
 export function unavailable(reason: string): Unavailable {
   return { unavailable: reason };
@@ -121,8 +158,8 @@ export async function probeBackends(): Promise<BackendAvailability[]> {
 /** Every registered backend, with the reasons found in `tried` or by probing the rest. */
 async function listing(tried: ReadonlyMap<string, string>): Promise<string> {
   const names = registeredBackends();
-  if (names.length === 0) return 'no backends are registered (import a backend package first)';
   const lines: string[] = [];
+  for (const [family, reason] of pluginFailures) lines.push(`  ${family}:*: ${reason}`);
   for (const n of names) {
     let reason = tried.get(n);
     if (reason === undefined) {
@@ -135,13 +172,15 @@ async function listing(tried: ReadonlyMap<string, string>): Promise<string> {
 }
 
 /**
- * Creates a backend by name, or `'<family>:auto'` for the family's first available one.
+ * Creates a backend by name, or `'<family>:auto'` for the family's first available one. A
+ * family with no registrations is first looked up as the package `@meerkat/backend-<family>`.
  * Throws `TENSOR_UNKNOWN_BACKEND` (name not registered, or an empty family) or
  * `TENSOR_BACKEND_UNAVAILABLE` (every candidate reported unavailable or threw); both messages
  * list the registered backends with the reason each one tried is not available.
  */
 export async function createBackend(name: string): Promise<Backend> {
   const tried = new Map<string, string>();
+  await discoverFamily(name.split(':')[0] ?? '');
   let candidates: string[];
   if (name.endsWith(':auto')) {
     const family = name.slice(0, -':auto'.length);

@@ -24,6 +24,12 @@ export {
   parameterCount,
   parameterSpecs,
 } from './layout.js';
+export {
+  type CheckpointBytes,
+  checkpointFromBytes,
+  type LoadedModel,
+  loadModelFromBytes,
+} from './load-from-bytes.js';
 export { type ForwardOptions, LlamaModel, type LogitsMode, positionsFromMask } from './model.js';
 export {
   PRESET_CONFIG_JSON,

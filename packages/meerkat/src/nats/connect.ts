@@ -1,0 +1,49 @@
+import { connect, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
+
+import { RunSubjects } from './subjects.js';
+
+export interface RunConnectionOptions {
+  /** Server URL(s), e.g. `nats://127.0.0.1:4222` or `tls://host:4222`. */
+  readonly servers: string | readonly string[];
+  /** The user's nkey seed (`SU...`), as text or bytes. */
+  readonly seed: string | Uint8Array;
+  /** A client connects with its own inbox prefix, the only inbox its permissions allow. */
+  readonly clientId?: string;
+  /** Inbox prefix for roles without a client id (observer); default `_INBOX`. */
+  readonly inboxPrefix?: string;
+  /** CA certificate (PEM file) to verify a TLS server with; enables TLS. */
+  readonly caFile?: string;
+  /** Connection name shown by the server's monitoring. */
+  readonly name?: string;
+  /** Keep reconnecting (default true): a client or coordinator survives a server restart. */
+  readonly reconnect?: boolean;
+  /** Connect timeout in ms (default 5000). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Connects to a run's NATS server with nkey authentication, the role's inbox prefix and, when
+ * `caFile` is given, TLS verified against that CA. Reconnects on its own, with a bounded wait
+ * between attempts (250 ms) and no limit on the count while the process lives.
+ */
+export async function connectToRun(options: RunConnectionOptions): Promise<NatsConnection> {
+  const seed =
+    typeof options.seed === 'string' ? new TextEncoder().encode(options.seed.trim()) : options.seed;
+  const inboxPrefix =
+    options.clientId !== undefined
+      ? RunSubjects.inboxPrefix(options.clientId)
+      : (options.inboxPrefix ?? '_INBOX');
+  const reconnect = options.reconnect ?? true;
+  return connect({
+    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+    authenticator: nkeyAuthenticator(seed),
+    inboxPrefix,
+    name: options.name ?? options.clientId ?? 'meerkat',
+    timeout: options.timeoutMs ?? 5000,
+    reconnect,
+    maxReconnectAttempts: reconnect ? -1 : 0,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: false,
+    ...(options.caFile !== undefined ? { tls: { caFile: options.caFile } } : {}),
+  });
+}

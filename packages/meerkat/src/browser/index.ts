@@ -1,0 +1,31 @@
+// The browser client of Meerkat: load a model from URLs or Files, run its forward, and train a
+// sparse mask with ZO-SGD, uploading only (seed, g) records. Bundled for browsers by
+// scripts/build-browser.mjs into dist/browser/meerkat-browser.js; none of the modules it pulls in
+// reads files or imports a Node built-in.
+
+// What a page needs next to the client, so that one bundle is enough.
+export {
+  causalLmLoss,
+  type LlamaModel,
+  type LmTokenizer,
+  type LoadedModel,
+  parameterSpecs,
+} from '@meerkat/lm/browser';
+export { createLayout, randomMask } from '@meerkat/sparse-mask';
+export { type Backend, createReferenceBackend } from '@meerkat/tensor';
+export { deriveSeed, replay, type StepRecord, type UpdateOptions } from '@meerkat/zo-estimator';
+export {
+  type BrowserClient,
+  type BrowserClientOptions,
+  createBrowserClient,
+  type LmBatch,
+  type LocalStepsResult,
+} from './browser-client.js';
+export { BrowserClientError, type BrowserClientErrorCode } from './errors.js';
+export {
+  type FetchModelOptions,
+  loadModelFromFiles,
+  loadModelFromUrls,
+  type ModelFile,
+  type ModelUrls,
+} from './load-model.js';

@@ -23,7 +23,7 @@ function readStreamApi(stream: string): string[] {
 
 /**
  * What a client of run `subjects.run` may do: publish only its own update and presence
- * subjects, read the broadcast stream, the run's KV bucket and object store (read-only JetStream
+ * subjects, receive its own downlink subject and the broadcasts, read the broadcast stream, the run's KV bucket and object store (read-only JetStream
  * API calls), and receive replies only on its own inbox prefix (connect with
  * `inboxPrefix: RunSubjects.inboxPrefix(clientId)`). It cannot read other clients' updates or
  * write any stream except through its update subject.
@@ -38,7 +38,11 @@ export function clientPermissions(subjects: RunSubjects, clientId: string): Subj
       ...readStreamApi(subjects.kvStream),
       ...readStreamApi(subjects.objectStream),
     ],
-    subscribe: [subjects.broadcastWildcard, `${RunSubjects.inboxPrefix(clientId)}.>`],
+    subscribe: [
+      subjects.broadcastWildcard,
+      subjects.down(clientId),
+      `${RunSubjects.inboxPrefix(clientId)}.>`,
+    ],
   };
 }
 

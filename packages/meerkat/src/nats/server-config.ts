@@ -1,4 +1,4 @@
-import { NatsTransportError } from './errors.js';
+import { MeerkatError } from '../errors.js';
 import type { SubjectPermissions } from './permissions.js';
 
 /** One NATS user, authenticated by its nkey (public key `U...`; the seed stays with the user). */
@@ -32,18 +32,18 @@ const NKEY_USER = /^U[A-Z2-7]{55}$/;
  */
 export function renderNatsServerConfig(spec: NatsServerConfigSpec): string {
   if (!Number.isInteger(spec.port) || spec.port < -1 || spec.port > 65535) {
-    throw new NatsTransportError(
-      'NATS_INVALID_CONFIG',
+    throw new MeerkatError(
+      'MEERKAT_CONFIG_INVALID',
       `port must be an integer in [-1, 65535], got ${spec.port}.`,
     );
   }
   if (spec.users.length === 0) {
-    throw new NatsTransportError('NATS_INVALID_CONFIG', 'At least one user is needed.');
+    throw new MeerkatError('MEERKAT_CONFIG_INVALID', 'At least one user is needed.');
   }
   for (const user of spec.users) {
     if (!NKEY_USER.test(user.nkey)) {
-      throw new NatsTransportError(
-        'NATS_INVALID_CONFIG',
+      throw new MeerkatError(
+        'MEERKAT_CONFIG_INVALID',
         `${JSON.stringify(user.nkey)} is not an nkey user public key (U followed by 55 base32 characters).`,
       );
     }

@@ -1,4 +1,4 @@
-import { NatsTransportError } from './errors.js';
+import { MeerkatError } from '../errors.js';
 
 /** Run ids and client ids are single NATS subject tokens: letters, digits, `_` and `-`. */
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -6,8 +6,8 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Throws `NATS_INVALID_NAME` unless `value` is a usable run or client id. */
 export function assertNatsName(what: 'run id' | 'client id', value: string): void {
   if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
-    throw new NatsTransportError(
-      'NATS_INVALID_NAME',
+    throw new MeerkatError(
+      'MEERKAT_CONFIG_INVALID',
       `The ${what} ${JSON.stringify(value)} is not allowed: use 1 to 64 letters, digits, "_" or "-" (it becomes a NATS subject token and part of stream names).`,
     );
   }
@@ -19,7 +19,9 @@ export function assertNatsName(what: 'run id' | 'client id', value: string): voi
  *
  *   meerkat.<run>.bcast.announce      round announcements            (stream BCAST)
  *   meerkat.<run>.bcast.downlink      replay logs and checkpoints    (stream BCAST)
- *   meerkat.<run>.update.<clientId>   a client's round update        (stream UPDATES)
+ *   meerkat.<run>.update.<clientId>   a client's uplink: join, update (stream UPDATES)
+ *   meerkat.<run>.down.<clientId>     the coordinator's replies to one client: welcome,
+ *                                     announce, finish (core NATS; re-sent on a new join)
  *   meerkat.<run>.presence.<clientId> a client's heartbeat           (core NATS)
  *   KV  meerkat_<run>                 manifest and run state
  *   OBJ meerkat_<run>_obj             the mask (chunked, sha256)
@@ -56,6 +58,12 @@ export class RunSubjects {
   update(clientId: string): string {
     assertNatsName('client id', clientId);
     return `${this.prefix}.update.${clientId}`;
+  }
+
+  /** The subject the coordinator sends one client's welcome/announce/finish on. */
+  down(clientId: string): string {
+    assertNatsName('client id', clientId);
+    return `${this.prefix}.down.${clientId}`;
   }
 
   presence(clientId: string): string {

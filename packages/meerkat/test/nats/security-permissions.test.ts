@@ -87,14 +87,30 @@ describe('NATS subject permissions and authentication of a run', () => {
     }
   });
 
-  it("refuses a client subscribing to other clients' updates", async () => {
+  it.each([
+    ["other clients' updates", (f: NatsFixture) => f.subjects.updateWildcard],
+    ["another client's downlink", (f: NatsFixture) => f.subjects.down('c2')],
+  ])('refuses a client subscribing to %s', async (_what, subject) => {
     const c1 = await fx.connect({ clientId: 'c1' });
     try {
       const seen = nextPermissionError(c1, 3000);
-      c1.subscribe(fx.subjects.updateWildcard);
+      c1.subscribe(subject(fx));
       const err = await seen;
       expect(err?.operation).toBe('subscription');
-      expect(err?.subject).toBe(fx.subjects.updateWildcard);
+      expect(err?.subject).toBe(subject(fx));
+    } finally {
+      await c1.close();
+    }
+  });
+
+  it('lets a client subscribe to its own downlink and the broadcasts (no violation)', async () => {
+    const c1 = await fx.connect({ clientId: 'c1' });
+    try {
+      const seen = nextPermissionError(c1, 500);
+      c1.subscribe(fx.subjects.down('c1'));
+      c1.subscribe(fx.subjects.broadcastWildcard);
+      await c1.flush();
+      expect(await seen).toBeNull();
     } finally {
       await c1.close();
     }

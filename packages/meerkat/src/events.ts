@@ -1,0 +1,102 @@
+import type { ClientKind, RoundMetrics, RunSummary } from './run-files.js';
+
+/** The run is set up: model loaded, mask ready, data partitioned. */
+export interface SetupEvent {
+  readonly type: 'setup';
+  readonly backend: string;
+  /** Trainable values k and model parameters d. */
+  readonly k: number;
+  readonly d: number;
+  readonly clients: readonly {
+    readonly id: string;
+    readonly kind: ClientKind;
+    readonly numSamples: number;
+  }[];
+  /** Where the mask came from: a file, a fresh calibration, a baseline, or every parameter. */
+  readonly maskSource: 'file' | 'calibrated' | 'random' | 'magnitude' | 'all';
+  /**
+   * Share of the task gradient's squared norm the mask holds, and that share ÷ k/d (DESIGN.md §6;
+   * the task gradient is used only for this report, never to choose the mask). Null when the
+   * backend has no gradients.
+   */
+  readonly maskEnergy: { readonly fraction: number; readonly ratioToRandom: number } | null;
+  /** True when the run continues from RUN_DIR/checkpoint.bin. */
+  readonly resumed: boolean;
+  /** The round the run starts at (0, or the checkpointed round). */
+  readonly startRound: number;
+}
+
+export interface RoundStartEvent {
+  readonly type: 'round-start';
+  /** 1-based, as in RoundMetrics. */
+  readonly round: number;
+  readonly phase: 'calibration' | 'training';
+  readonly participants: readonly string[];
+}
+
+export interface ClientDoneEvent {
+  readonly type: 'client-done';
+  readonly round: number;
+  readonly clientId: string;
+  readonly steps: number;
+  readonly trainLoss: number;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  readonly forwardPasses: number;
+  /** Mean |GradIP| over this round's steps, or null when there is no ḡ_pre. */
+  readonly gradip: number | null;
+}
+
+export interface RoundEndEvent {
+  readonly type: 'round-end';
+  readonly metrics: RoundMetrics;
+}
+
+/** Meerkat-vp's detector verdict after the calibration phase. */
+export interface DetectionEvent {
+  readonly type: 'detection';
+  readonly round: number;
+  readonly clients: readonly {
+    readonly clientId: string;
+    readonly flagged: boolean;
+    readonly truth: ClientKind;
+    readonly rhoLater: number;
+    readonly rhoQuiet: number;
+    readonly reason: string;
+  }[];
+  readonly precision: number | null;
+  readonly recall: number | null;
+}
+
+export interface EvaluationEvent {
+  readonly type: 'evaluation';
+  /** 0 = the initial model. */
+  readonly round: number;
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly examples: number;
+}
+
+export interface CheckpointEvent {
+  readonly type: 'checkpoint';
+  readonly round: number;
+  readonly path: string;
+  readonly bytes: number;
+}
+
+export interface DoneEvent {
+  readonly type: 'done';
+  readonly summary: RunSummary;
+}
+
+/** Everything `Meerkat.run()` yields, in order: setup, then per round round-start,
+ *  client-done × participants, [detection], [evaluation], round-end, checkpoint; finally done. */
+export type TrainerEvent =
+  | SetupEvent
+  | RoundStartEvent
+  | ClientDoneEvent
+  | RoundEndEvent
+  | DetectionEvent
+  | EvaluationEvent
+  | CheckpointEvent
+  | DoneEvent;

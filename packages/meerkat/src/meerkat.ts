@@ -1,0 +1,376 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { type LlamaModel, loadTokenizer, LlamaModel as Model, TrainableView } from '@meerkat/lm';
+import {
+  createLayout,
+  createSparseMask,
+  decodeMask,
+  encodeMask,
+  magnitudeMask,
+  maskEnergy,
+  type ParameterLayout,
+  randomMask,
+  type SparseMask,
+  SparseMaskError,
+} from '@meerkat/sparse-mask';
+import type { Backend } from '@meerkat/tensor';
+import { defaultBackend } from './backend.js';
+import { calibrateMask } from './calibration/calibrate-mask.js';
+import { ModelReplica } from './client/model-replica.js';
+import { TrainingClient } from './client/training-client.js';
+import {
+  type ParseRunConfigOptions,
+  parseRunConfig,
+  type RunConfig,
+} from './config/parse-run-config.js';
+import { type ClientInfo, Coordinator } from './coordinator/coordinator.js';
+import {
+  type RoundAggregator,
+  SgdAggregator,
+  ZoAggregator,
+} from './coordinator/round-aggregator.js';
+import { decodeTrainerCheckpoint, type TrainerState } from './coordinator/trainer-checkpoint.js';
+import { partitionClients } from './data/partition-clients.js';
+import { loadExamples, splitTaskData } from './data/task-data.js';
+import { MeerkatError } from './errors.js';
+import type { SetupEvent, TrainerEvent } from './events.js';
+import { METHOD_PRESETS } from './methods.js';
+import { fullGradient } from './model/parameter-gradient.js';
+import { verbalizerLoss, verbalizerLossTensor } from './model/verbalizer-loss.js';
+import { InProcessTransport } from './protocol/in-process-transport.js';
+import type { Transport } from './protocol/transport.js';
+import { encodeThetaFile, RunDirectory } from './run-dir.js';
+import type { RunSummary } from './run-files.js';
+import { ClassificationTask } from './task/classification-task.js';
+
+/** Options of `new Meerkat(config, options)`. */
+export interface MeerkatOptions extends ParseRunConfigOptions {
+  /** A backend instance to use instead of `config.backend`. */
+  readonly backend?: Backend;
+  /** The transport between coordinator and clients (default: in-process simulation). */
+  readonly transport?: Transport;
+  /** Continue from RUN_DIR/checkpoint.bin (see `Meerkat.resume`). */
+  readonly resume?: boolean;
+}
+
+/** Training examples used for the mask-energy report (first of the training split). */
+const ENERGY_EXAMPLES = 32;
+
+/**
+ * A federated fine-tuning job (simulation mode): N clients share one loaded model; each keeps only
+ * its data shard, and the coordinator and clients talk through a `Transport`.
+ *
+ * ```ts
+ * const trainer = new Meerkat({ model: 'models/stories260K', runDir: 'runs/a', method: 'meerkat-vp' });
+ * for await (const event of trainer.run()) if (event.type === 'round-end') console.log(event.metrics);
+ * ```
+ */
+export class Meerkat {
+  readonly config: RunConfig;
+  private started = false;
+  private thetaValue: Float32Array | undefined;
+  private summaryValue: RunSummary | undefined;
+
+  constructor(
+    config: unknown,
+    private readonly options: MeerkatOptions = {},
+  ) {
+    this.config = parseRunConfig(config, options);
+  }
+
+  /** A trainer that continues the run in `runDir` from its last checkpoint (config from config.json). */
+  static resume(runDir: string, options: Omit<MeerkatOptions, 'resume' | 'baseDir'> = {}): Meerkat {
+    const dir = new RunDirectory(runDir);
+    if (!existsSync(dir.path('config'))) {
+      throw new MeerkatError(
+        'MEERKAT_CHECKPOINT_INVALID',
+        `${runDir} has no ${basename(dir.path('config'))}: nothing to resume`,
+      );
+    }
+    const config = JSON.parse(readFileSync(dir.path('config'), 'utf8')) as Record<string, unknown>;
+    return new Meerkat({ ...config, runDir }, { ...options, resume: true });
+  }
+
+  /** θ after the last closed round (the trained values at the mask), once `run()` has started rounds. */
+  get theta(): Float32Array | undefined {
+    return this.thetaValue?.slice();
+  }
+
+  get summary(): RunSummary | undefined {
+    return this.summaryValue;
+  }
+
+  /** Runs the job, yielding events; writes the run directory as `run-files.ts` describes. */
+  async *run(): AsyncGenerator<TrainerEvent, RunSummary, void> {
+    if (this.started)
+      throw new MeerkatError(
+        'MEERKAT_INVALID_STATE',
+        'run() can be called once per Meerkat instance',
+      );
+    this.started = true;
+    const { config } = this;
+    const preset = METHOD_PRESETS[config.method];
+    const runDir = new RunDirectory(config.runDir);
+    const seed = BigInt(config.seed);
+
+    let resumeFrom: { state: TrainerState; aggregator: Uint8Array } | undefined;
+    if (this.options.resume === true) {
+      if (existsSync(runDir.path('checkpoint'))) {
+        resumeFrom = decodeTrainerCheckpoint(
+          new Uint8Array(readFileSync(runDir.path('checkpoint'))),
+        );
+        runDir.truncateMetrics(resumeFrom.state.round);
+      } else runDir.truncateMetrics(0);
+    } else {
+      if (existsSync(runDir.path('checkpoint')) || existsSync(runDir.path('metrics'))) {
+        throw new MeerkatError(
+          'MEERKAT_INVALID_STATE',
+          `${config.runDir} already holds a run: resume it (Meerkat.resume) or choose another runDir`,
+        );
+      }
+      runDir.writeJson('config', config);
+    }
+
+    const backend = this.options.backend ?? (await defaultBackend(config.backend));
+    if (preset.optimizer === 'sgd' && !backend.capabilities.gradients) {
+      throw new MeerkatError(
+        'MEERKAT_BACKEND_UNSUPPORTED',
+        `method fedavg-sgd needs gradients, and backend ${backend.name} has none: use backend 'tfjs:auto' (or 'tfjs:wasm' / 'tfjs:cpu')`,
+      );
+    }
+    const model = Model.load(config.model, backend);
+    try {
+      const tokenizer = loadTokenizer(config.model);
+      const layout = createLayout(model.specs);
+      const task = new ClassificationTask(
+        tokenizer,
+        config.task.template,
+        config.task.verbalizer,
+        config.task.maxTokens,
+      );
+      const split = splitTaskData(loadExamples(config.task.data), task.labels, {
+        seed,
+        testExamples: config.task.testExamples,
+        ...(config.task.trainExamples === undefined
+          ? {}
+          : { trainExamples: config.task.trainExamples }),
+      });
+      const partition = partitionClients(config, split, seed);
+      const { mask, source } = await this.resolveMask(model, tokenizer, layout, runDir, seed);
+      let energy: SetupEvent['maskEnergy'] = null;
+      if (backend.capabilities.gradients && task.singleTokenLabels && preset.mask !== 'all') {
+        const prompts = split.train.slice(0, ENERGY_EXAMPLES).map((e) => task.encode(e.text));
+        const gold = split.trainLabels.subarray(0, prompts.length);
+        const { gradients } = await fullGradient(model, () =>
+          verbalizerLossTensor(model, task, prompts, gold),
+        );
+        const e = maskEnergy(mask, layout, Object.fromEntries(gradients), { randomSeed: seed });
+        energy = { fraction: e.fraction, ratioToRandom: e.ratioToRandom };
+      }
+      const view = await TrainableView.create(model, mask.indices);
+      const replica = ModelReplica.create(view);
+      const theta0 = replica.theta();
+
+      const clients: ClientInfo[] = partition.clients.map((shard) => {
+        const labels: Record<string, number> = Object.fromEntries(task.labels.map((l) => [l, 0]));
+        for (const i of shard.indices) labels[task.labels[split.trainLabels[i]!]!]!++;
+        return {
+          id: shard.clientId,
+          kind: shard.kind === 'extreme' ? 'extreme' : 'normal',
+          numSamples: shard.indices.length,
+          labels,
+        };
+      });
+      const transport = this.options.transport ?? new InProcessTransport();
+      const trainingClients = partition.clients.map(
+        (shard) =>
+          new TrainingClient({
+            link: transport.client(shard.clientId),
+            replica,
+            model,
+            task,
+            examples: Array.from(shard.indices, (i) => split.train[i]!),
+            labels: Int32Array.from(shard.indices, (i) => split.trainLabels[i]!),
+            layoutFingerprint: layout.fingerprint,
+          }),
+      );
+      for (const c of trainingClients) await c.join();
+
+      const participation = { fraction: config.participation };
+      let aggregator: RoundAggregator;
+      if (resumeFrom !== undefined) {
+        aggregator =
+          preset.optimizer === 'zo'
+            ? ZoAggregator.fromCheckpoint(resumeFrom.aggregator)
+            : SgdAggregator.fromCheckpoint(resumeFrom.aggregator, { runSeed: seed, participation });
+      } else {
+        aggregator =
+          preset.optimizer === 'zo'
+            ? ZoAggregator.create(
+                { runSeed: seed, lr: config.lr, directions: config.directions, participation },
+                theta0,
+              )
+            : new SgdAggregator({ runSeed: seed, participation }, theta0);
+      }
+      this.thetaValue = aggregator.theta();
+
+      const testPrompts = split.test
+        .slice(0, config.evaluation.testSize)
+        .map((e) => task.encode(e.text));
+      const testGold = split.testLabels.subarray(0, testPrompts.length);
+      const evaluate = async (theta: Float32Array) => {
+        replica.write(theta);
+        const r = await verbalizerLoss(
+          model,
+          task,
+          testPrompts,
+          testGold,
+          config.evaluation.batchSize,
+        );
+        let hits = 0;
+        for (let i = 0; i < testGold.length; i++) if (r.predictions[i] === testGold[i]) hits++;
+        return { accuracy: hits / testGold.length, loss: r.loss, examples: testGold.length };
+      };
+
+      yield {
+        type: 'setup',
+        backend: backend.name,
+        k: mask.indices.length,
+        d: layout.size,
+        clients: clients.map((c) => ({ id: c.id, kind: c.kind, numSamples: c.numSamples })),
+        maskSource: source,
+        maskEnergy: energy,
+        resumed: resumeFrom !== undefined,
+        startRound: aggregator.round,
+      };
+
+      const coordinator = new Coordinator({
+        config,
+        link: transport.coordinator(),
+        aggregator,
+        clients,
+        run: {
+          runId: basename(config.runDir),
+          runSeed: seed.toString(),
+          dataSeed: seed.toString(),
+          optimizer: preset.optimizer,
+          lr: config.lr,
+          eps: config.eps,
+          directions: config.directions,
+          distribution: 'gaussian',
+          batchSize: config.batchSize,
+          k: mask.indices.length,
+          layoutFingerprint: layout.fingerprint,
+        },
+        runDir,
+        gPre: preset.mask === 'calibrated' ? (mask.gradMean ?? null) : null,
+        evaluate,
+        onTheta: (theta) => {
+          this.thetaValue = theta;
+        },
+        layoutFingerprint: layout.fingerprint,
+        ...(resumeFrom === undefined ? {} : { resumeFrom: resumeFrom.state }),
+      });
+      const summary = yield* coordinator.run();
+      await transport.close();
+      writeFileSync(runDir.path('theta'), encodeThetaFile(aggregator.theta(), layout.fingerprint));
+      runDir.writeJson('summary', summary);
+      this.summaryValue = summary;
+      yield { type: 'done', summary };
+      return summary;
+    } finally {
+      if (this.options.backend === undefined) model.dispose();
+    }
+  }
+
+  /** The method's mask: a file, RUN_DIR/mask.bin from an earlier session, a calibration, or a baseline. */
+  private async resolveMask(
+    model: LlamaModel,
+    tokenizer: ReturnType<typeof loadTokenizer>,
+    layout: ParameterLayout,
+    runDir: RunDirectory,
+    seed: bigint,
+  ): Promise<{ mask: SparseMask; source: SetupEvent['maskSource'] }> {
+    const { config } = this;
+    const kind = METHOD_PRESETS[config.method].mask;
+    const density = { density: config.mask.density };
+    if (kind === 'all') {
+      return {
+        mask: createSparseMask({
+          fingerprint: layout.fingerprint,
+          d: layout.size,
+          indices: Uint32Array.from({ length: layout.size }, (_, i) => i),
+        }),
+        source: 'all',
+      };
+    }
+    const saved = runDir.path('mask');
+    if (kind === 'calibrated' && config.mask.file !== undefined) {
+      return {
+        mask: readMaskFile(config.mask.file, layout, config.method === 'meerkat-vp'),
+        source: 'file',
+      };
+    }
+    if (existsSync(saved))
+      return { mask: readMaskFile(saved, layout, config.method === 'meerkat-vp'), source: kind };
+    let mask: SparseMask;
+    if (kind === 'random') mask = randomMask(layout, density, seed);
+    else if (kind === 'magnitude') {
+      const weights = new Float32Array(layout.size);
+      let offset = 0;
+      for (const spec of model.specs) {
+        const w = await model.backend.download(model.weight(spec.name));
+        weights.set(w, offset);
+        offset += w.length;
+      }
+      mask = magnitudeMask(layout, weights, density);
+    } else {
+      const c = config.mask.calibration;
+      mask = (
+        await calibrateMask({
+          model,
+          tokenizer,
+          corpus: c.corpus,
+          density: config.mask.density,
+          batches: c.batches,
+          batchSize: c.batchSize,
+          seqLen: c.seqLen,
+          scope: c.scope,
+          seed,
+        })
+      ).mask;
+    }
+    writeFileSync(saved, encodeMask(mask));
+    return { mask, source: kind };
+  }
+}
+
+/** Decodes a mask file for `layout`; another model's mask is `MEERKAT_MASK_MISMATCH`. */
+export function readMaskFile(
+  path: string,
+  layout: ParameterLayout,
+  needGradMean: boolean,
+): SparseMask {
+  if (!existsSync(path))
+    throw new MeerkatError('MEERKAT_FILE_NOT_FOUND', `mask file ${path} does not exist`);
+  let mask: SparseMask;
+  try {
+    mask = decodeMask(new Uint8Array(readFileSync(path)), layout);
+  } catch (cause) {
+    if (cause instanceof SparseMaskError && cause.code === 'MASK_LAYOUT_MISMATCH') {
+      throw new MeerkatError(
+        'MEERKAT_MASK_MISMATCH',
+        `mask file ${path} belongs to another model: ${cause.message}`,
+        { cause },
+      );
+    }
+    throw cause;
+  }
+  if (needGradMean && mask.gradMean === undefined) {
+    throw new MeerkatError(
+      'MEERKAT_MASK_MISMATCH',
+      `mask file ${path} has no gradMean (ḡ_pre), which meerkat-vp's GradIP needs: calibrate it with calibrateMask`,
+    );
+  }
+  return mask;
+}

@@ -1,6 +1,7 @@
 import type { AttentionDims, MatmulDims, RopeDims } from '@meerkat/tensor';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tf } from './engines.js';
+import { splitLeadingOnWasm } from './wasm-split-kernel.js';
 
 /**
  * The operations as tf computations on already validated inputs (shapes come from the tensor
@@ -66,44 +67,92 @@ export function rope(tf: Tf, x: T, cos: T, sin: T, dims: RopeDims): T {
   return tf.concat([y1, y2], 3);
 }
 
-/** Repeats each of the hkv heads `group` times: [b, hkv, t, d] → [b, hkv·group, t, d]. */
-function repeatKv(tf: Tf, x: T, dims: AttentionDims): T {
-  if (dims.group === 1) return x;
-  const { b, hkv, t, d, group } = dims;
-  const tiled = tf.tile(tf.expandDims(x, 2), [1, 1, group, 1, 1]);
-  return tf.reshape(tiled, [b, hkv * group, t, d]);
+/**
+ * Batched product [n, m, k] × [n, k, p] → [n, m, p]. With `splitBatch`, as n separate 2-D
+ * products: the WebAssembly engine runs only batch-1 products on XNNPACK (≈15–20 GFLOP/s) and
+ * larger batches on a scalar loop (≈1 GFLOP/s), so splitting wins once each product is more
+ * than a few thousand multiply-adds. (Only on the WebAssembly engine: it splits with
+ * `MeerkatSplitLeading`, as tfjs-wasm's own split copies the whole input once per piece.)
+ */
+function batchedMatMul(tf: Tf, a: T, b: T, splitBatch: boolean): T {
+  const n = a.shape[0]!;
+  if (!splitBatch || n === 1) return tf.matMul(a, b);
+  const as = splitLeadingOnWasm(tf, a);
+  const bs = splitLeadingOnWasm(tf, b);
+  return tf.concat(
+    as.map((ai, i) => tf.matMul(ai, bs[i]!)),
+    0,
+  );
+}
+
+/** How attention runs its two batched products on an engine. */
+export interface AttentionPlan {
+  /** Run the per-(batch, kv head) products as separate 2-D products (see `batchedMatMul`). */
+  readonly splitBatch: boolean;
 }
 
 /**
- * Softmax attention with GQA (query head h uses kv head ⌊h·hkv/hq⌋), causal offset t − s,
- * key mask [b, t], and zeros for a query row with no visible key.
+ * The key visibility of the score block [b | 1, 1, s, t] as a float 0/1 tensor: causal (query i
+ * sees keys j ≤ i + t − s) and/or the key mask [b, t]. Undefined when every key is visible.
  */
-export function attention(tf: Tf, q: T, k: T, v: T, mask: T | undefined, dims: AttentionDims): T {
-  const { b, s, t, causal, scale } = dims;
-  const qh = tf.transpose(q, [0, 2, 1, 3]); // [b, hq, s, d]
-  const kh = repeatKv(tf, tf.transpose(k, [0, 2, 1, 3]), dims); // [b, hq, t, d]
-  const vh = repeatKv(tf, tf.transpose(v, [0, 2, 1, 3]), dims);
-  const scores = tf.mul(matMulTransposedB(tf, qh, kh), tf.scalar(scale)); // [b, hq, s, t]
+function visibility(tf: Tf, mask: T | undefined, dims: AttentionDims): T | undefined {
+  const { b, s, t, causal } = dims;
   let visible: T | undefined;
   if (causal) {
     const allowed = new Float32Array(s * t);
-    for (let i = 0; i < s; i++) for (let j = 0; j <= i + t - s; j++) allowed[i * t + j] = 1;
+    for (let i = 0; i < s; i++) allowed.fill(1, i * t, i * t + i + t - s + 1);
     visible = tf.tensor4d(allowed, [1, 1, s, t]);
   }
   if (mask !== undefined) {
     const keys = tf.reshape(tf.cast(tf.notEqual(mask, tf.scalar(0)), 'float32'), [b, 1, 1, t]);
     visible = visible === undefined ? keys : tf.mul(visible, keys);
   }
-  if (visible === undefined) return tf.transpose(tf.matMul(tf.softmax(scores), vh), [0, 2, 1, 3]);
-  const visibleFull = tf.broadcastTo(visible, scores.shape);
-  const masked = tf.where(tf.greater(visibleFull, 0), scores, tf.fill(scores.shape, MASKED_SCORE));
-  const max = tf.max(masked, -1, true); // finite even for a fully masked row
-  const weights = tf.mul(tf.exp(tf.sub(masked, max)), visibleFull);
-  const denom = tf.sum(weights, -1, true);
-  // A fully masked row has denominator 0 and weights 0: divide by 1 instead, giving zeros (and
-  // finite gradients, which divNoNan would not give).
-  const probs = tf.div(weights, tf.add(denom, tf.cast(tf.equal(denom, 0), 'float32')));
-  return tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]);
+  return visible;
+}
+
+/**
+ * Softmax attention with GQA (query head h uses kv head ⌊h / group⌋), causal offset t − s,
+ * key mask [b, t], and zeros for a query row with no visible key.
+ *
+ * The group query heads of a kv head are stacked into one [group·s, d] block, so keys and values
+ * are never repeated: scores are [b·hkv] products [group·s, d] × [d, t]. Masking multiplies the
+ * scaled scores by the 0/1 visibility and adds MASKED_SCORE where it is 0 (two broadcast
+ * elementwise ops, exact for every finite score), then softmax.
+ */
+export function attention(
+  tf: Tf,
+  q: T,
+  k: T,
+  v: T,
+  mask: T | undefined,
+  dims: AttentionDims,
+  plan: AttentionPlan,
+): T {
+  const { b, s, t, hq, hkv, d, group, scale } = dims;
+  const pairs = b * hkv;
+  // q [b, s, hq, d] → [b, hkv, group, s, d] → [b·hkv, group·s, d]
+  const qs = tf.reshape(tf.transpose(tf.reshape(q, [b, s, hkv, group, d]), [0, 2, 3, 1, 4]), [
+    pairs,
+    group * s,
+    d,
+  ]);
+  const kT = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [pairs, d, t]); // [b·hkv, d, t]
+  const vs = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [pairs, t, d]); // [b·hkv, t, d]
+  const scores = tf.reshape(batchedMatMul(tf, qs, kT, plan.splitBatch), [b, hq, s, t]);
+  const visible = visibility(tf, mask, dims);
+  let probs: T;
+  if (visible === undefined) probs = tf.softmax(tf.mul(scores, tf.scalar(scale)));
+  else {
+    const hidden = tf.mul(tf.sub(tf.scalar(1), visible), tf.scalar(MASKED_SCORE));
+    probs = tf.softmax(tf.add(tf.mul(scores, tf.mul(visible, tf.scalar(scale))), hidden));
+    if (mask !== undefined) {
+      // A row with no visible key softmaxes to uniform weights over MASKED_SCORE: zero it.
+      const rows = visible.shape[2]!;
+      probs = tf.mul(probs, tf.reshape(tf.max(visible, -1), [visible.shape[0]!, 1, rows, 1]));
+    }
+  }
+  const out = batchedMatMul(tf, tf.reshape(probs, [pairs, group * s, t]), vs, plan.splitBatch); // [b·hkv, group·s, d] = [b, hq, s, d]
+  return tf.transpose(tf.reshape(out, [b, hq, s, d]), [0, 2, 1, 3]);
 }
 
 /** Row gather: table [rows, h] → [...idsShape, h]. */

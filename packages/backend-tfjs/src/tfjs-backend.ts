@@ -32,6 +32,7 @@ import { tapeGradients } from './gradients.js';
 import { ensureGradients } from './kernel-gradients.js';
 import * as ops from './ops.js';
 import { TfjsTensor } from './tensor-handle.js';
+import { ensureSplitLeadingKernel } from './wasm-split-kernel.js';
 
 /** How a backend came to be chosen (for `tfjs:auto`: which engines were skipped, and why). */
 export interface EngineSelection {
@@ -61,6 +62,7 @@ export class TfjsBackend implements Backend {
   readonly selection: EngineSelection;
   readonly #tf: Tf;
   readonly #tfBackend: string;
+  readonly #attentionPlan: ops.AttentionPlan;
   readonly #accounting = new ScopeAccounting<TfjsTensor>({
     isHandle: (value): value is TfjsTensor => value instanceof TfjsTensor,
     bytesOf: (x) => x.bytes,
@@ -79,6 +81,8 @@ export class TfjsBackend implements Backend {
     this.selection = selection;
     this.#tf = engine.tf;
     this.#tfBackend = engine.tfBackend;
+    this.#attentionPlan = { splitBatch: engine.tfBackend === 'wasm' };
+    if (engine.tfBackend === 'wasm') ensureSplitLeadingKernel(engine.tf);
     ensureGradients(engine.tf);
   }
 
@@ -250,7 +254,7 @@ export class TfjsBackend implements Backend {
     const V = this.#t(v);
     const M = options.mask === undefined ? undefined : this.#t(options.mask);
     const dims = attentionDims(q, k, v, options);
-    return this.#run((tf) => ops.attention(tf, Q, K, V, M, dims), q.shape);
+    return this.#run((tf) => ops.attention(tf, Q, K, V, M, dims, this.#attentionPlan), q.shape);
   }
 
   embedding(table: Tensor, ids: Uint32Array, idsShape: readonly number[]): Tensor {

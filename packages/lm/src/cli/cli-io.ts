@@ -1,0 +1,10 @@
+/** Something text can be written to (`process.stdout`, or a buffer in tests). */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** Where a command writes: results to `stdout`, progress and errors to `stderr`. */
+export interface CliIo {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+}

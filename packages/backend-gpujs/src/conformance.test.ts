@@ -22,3 +22,11 @@ runConformanceSuite(
   {},
   'gpujs:cpu conformance',
 );
+// The GL/WebGPU code path (device-resident storage, relayout/scatter/copy kernels, k-unrolled
+// matmul), run on webasm with results kept as gpu.js inputs instead of textures.
+runConformanceSuite(
+  () => createGpujsBackend({ mode: 'webasm', emulateDeviceResidency: true }),
+  { describe, it },
+  {},
+  'gpujs:webasm conformance through the device-resident (GL/WebGPU) path',
+);

@@ -216,25 +216,39 @@ interface DeviceValue {
 export class DeviceExecutor implements Executor {
   readonly residency = 'device' as const;
   readonly #kernel: KernelFactory;
+  readonly #emulated: boolean;
 
-  constructor(kernel: KernelFactory) {
+  /**
+   * `emulated`: run this executor's logic (copy/fill/relayout/scatter kernels, unrolled matmul)
+   * on a host mode, by keeping each result as `input(flat, [W, H])` instead of a texture. For
+   * testing the device path where no GPU exists; never faster than the host executor.
+   */
+  constructor(kernel: KernelFactory, emulated = false) {
     this.#kernel = kernel;
+    this.#emulated = emulated;
   }
 
-  #call(kernel: CompiledKernel, args: readonly unknown[]): unknown {
+  #adapt(result: unknown, W: number, H: number): unknown {
+    return this.#emulated ? input(flattenResult(result, W * H).slice(), [W, H]) : result;
+  }
+
+  #call(kernel: CompiledKernel, args: readonly unknown[], W: number, H: number): unknown {
     if (args.some(isThenable)) {
-      return Promise.all(args).then((values) => kernel(...values));
+      return Promise.all(args).then((values) => this.#adapt(kernel(...values), W, H));
     }
-    return kernel(...args);
+    const result = kernel(...args);
+    return isThenable(result)
+      ? result.then((value) => this.#adapt(value, W, H))
+      : this.#adapt(result, W, H);
   }
 
   upload(data: Float32Array, W: number, H: number): unknown {
     const k = this.#kernel('copy', copyKernel, {}, W, H, [`${W}x${H}`]);
-    return this.#call(k, [input(data.slice(), [W, H])]);
+    return this.#call(k, [input(data.slice(), [W, H])], W, H);
   }
 
   fill(value: number, W: number, H: number): unknown {
-    return this.#call(this.#kernel('fill', fillKernel, {}, W, H, []), [value]);
+    return this.#call(this.#kernel('fill', fillKernel, {}, W, H, []), [value], W, H);
   }
 
   view(stored: Stored, W: number, H: number, temps: unknown[]): unknown {
@@ -242,7 +256,7 @@ export class DeviceExecutor implements Executor {
     const k = this.#kernel('relayout', relayoutKernel, { W, w: stored.W }, W, H, [
       `${stored.W}x${stored.H}`,
     ]);
-    const out = this.#call(k, [stored.raw]);
+    const out = this.#call(k, [stored.raw], W, H);
     temps.push(out);
     return out;
   }
@@ -254,11 +268,11 @@ export class DeviceExecutor implements Executor {
   run(
     kernel: CompiledKernel,
     args: readonly unknown[],
-    _W: number,
-    _H: number,
+    W: number,
+    H: number,
     temps: unknown[],
   ): unknown {
-    const out = this.#call(kernel, args);
+    const out = this.#call(kernel, args, W, H);
     for (const t of temps.splice(0)) {
       if (isThenable(out)) out.then(() => this.free(t));
       else this.free(t);
@@ -272,7 +286,12 @@ export class DeviceExecutor implements Executor {
 
   async download(stored: Stored): Promise<Float32Array> {
     const value = (await stored.raw) as DeviceValue;
-    const array = typeof value.toArray === 'function' ? await value.toArray() : value;
+    const array =
+      value instanceof Input
+        ? value.value
+        : typeof value.toArray === 'function'
+          ? await value.toArray()
+          : value;
     return flattenResult(array, stored.W * stored.H).slice();
   }
 
@@ -287,11 +306,12 @@ export class DeviceExecutor implements Executor {
       stored.H,
       [`${stored.W}x${stored.H}`, `${count}`],
     );
-    return this.#call(k, [
-      stored.raw,
-      this.small(Float32Array.from(sortedIndices)),
-      this.small(sortedValues),
-    ]);
+    return this.#call(
+      k,
+      [stored.raw, this.small(Float32Array.from(sortedIndices)), this.small(sortedValues)],
+      stored.W,
+      stored.H,
+    );
   }
 
   free(raw: unknown): void {

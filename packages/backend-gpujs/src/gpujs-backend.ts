@@ -69,6 +69,12 @@ export interface GpujsBackendOptions {
   readonly matmul?: MatmulKernel;
   /** Compiled kernels kept (least recently used are destroyed beyond it). Default 256. */
   readonly kernelCacheSize?: number;
+  /**
+   * Testing aid for host modes (webasm, cpu): run the GL/WebGPU code path (device-resident
+   * storage: copy/fill/relayout/scatter kernels, k-unrolled matmul) with each result kept as a
+   * gpu.js `input` instead of a texture, so it can be checked where no GPU exists.
+   */
+  readonly emulateDeviceResidency?: boolean;
 }
 
 /** Rows of a tensor viewed with `w` columns (w = 0 for an empty tensor gives 0 rows). */
@@ -113,10 +119,18 @@ export class GpujsBackend implements Backend {
     this.selection = options.selection ?? describeSelection(mode, []);
     this.matmulKernel = options.matmul ?? 'tiled';
     this.#kernelCacheSize = options.kernelCacheSize ?? 256;
+    const host = residencyOf(mode) === 'host';
+    const emulate = options.emulateDeviceResidency === true;
+    if (emulate && !host) {
+      throw new TensorError(
+        'TENSOR_INVALID_ARGUMENT',
+        `emulateDeviceResidency is for host modes (webasm, cpu); gpujs:${mode} is device-resident already`,
+      );
+    }
     this.#exec =
-      residencyOf(mode) === 'host'
+      host && !emulate
         ? new HostExecutor()
-        : new DeviceExecutor((...a) => this.#kernel(...a));
+        : new DeviceExecutor((...a) => this.#kernel(...a), emulate);
   }
 
   /** Compiled kernels currently cached. */

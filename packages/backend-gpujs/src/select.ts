@@ -20,6 +20,8 @@ export interface CreateGpujsOptions {
   /** Matmul kernel: `tiled` (default) or `naive` (to measure the tiled one against). */
   readonly matmul?: MatmulKernel;
   readonly kernelCacheSize?: number;
+  /** Testing aid: see `GpujsBackendOptions.emulateDeviceResidency`. */
+  readonly emulateDeviceResidency?: boolean;
   /** Creates a `GPU` for a mode; defaults to the real one. A test seam to simulate modes. */
   readonly loader?: GpuLoader;
 }
@@ -32,6 +34,9 @@ function backendOptions(options: CreateGpujsOptions): GpujsBackendOptions {
   return {
     ...(options.matmul === undefined ? {} : { matmul: options.matmul }),
     ...(options.kernelCacheSize === undefined ? {} : { kernelCacheSize: options.kernelCacheSize }),
+    ...(options.emulateDeviceResidency === undefined
+      ? {}
+      : { emulateDeviceResidency: options.emulateDeviceResidency }),
   };
 }
 

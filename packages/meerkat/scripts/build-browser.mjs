@@ -85,7 +85,12 @@ export async function buildBrowserBundle(options = {}) {
     platform: 'browser',
     target: 'es2022',
     conditions: ['meerkat-source'],
-    minify: options.minify ?? true,
+    // Whitespace and identifiers only: gpu.js compiles kernels from their JavaScript source, and
+    // its WebGL translator rejects what syntax minification writes (e.g. `let a = 0, b = 0.5`
+    // merged from two declarations fails with "Unhandled declaration").
+    minifyWhitespace: options.minify ?? true,
+    minifyIdentifiers: options.minify ?? true,
+    minifySyntax: false,
     sourcemap: true,
     metafile: true,
     logLevel: 'silent',

@@ -82,9 +82,11 @@ export async function createBrowserClient(options: BrowserClientOptions): Promis
   if (maskIndices.length === 0)
     throw invalid('maskIndices is empty; a mask needs at least one index.');
   deriveSeed(runSeed, 0, clientId, 0); // validates runSeed (ZoError ZO_INVALID_SEED)
-  const view = await TrainableView.create(model, maskIndices);
-  const optimizer = new ZoOptimizer(view.read(), options);
+  // The optimizer first: it validates lr, eps, ... before anything is read from the backend.
+  const optimizer = new ZoOptimizer(new Float32Array(maskIndices.length), options);
   const theta = optimizer.theta;
+  const view = await TrainableView.create(model, maskIndices);
+  theta.set(view.read());
   let busy = false;
 
   const lossAt = async (batch: LmBatch) =>

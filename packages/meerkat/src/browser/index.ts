@@ -3,7 +3,9 @@
 // scripts/build-browser.mjs into dist/browser/meerkat-browser.js; none of the modules it pulls in
 // reads files or imports a Node built-in.
 
-// What a page needs next to the client, so that one bundle is enough.
+// What a page needs next to the client, so that one bundle is enough: the gpu.js backend
+// (WebGL2 / WebGL / WebGPU in a browser) and the pure-JS reference backend, the loss, the mask.
+export { type CreateGpujsOptions, createGpujsBackend } from '@meerkat/backend-gpujs';
 export {
   causalLmLoss,
   type LlamaModel,

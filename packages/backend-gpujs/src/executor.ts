@@ -1,5 +1,5 @@
 import { Input } from 'gpu.js';
-import { copyKernel, fillKernel, kernelSource, relayoutKernel, scatterKernel } from './kernels.js';
+import { copyKernel, fillKernel, kernelSource, scatterKernel } from './kernels.js';
 import type { Residency } from './modes.js';
 
 /** gpu.js's `input(value, size)`, through its class (its typings declare `input` as a type only). */
@@ -74,7 +74,7 @@ export function flattenResult(result: unknown, size: number): Float32Array {
     leaf instanceof Float32Array &&
     leaf.byteOffset === 0 &&
     leaf.buffer.byteLength === size * 4 &&
-    !(leaf.buffer instanceof SharedArrayBuffer) &&
+    !(typeof SharedArrayBuffer !== 'undefined' && leaf.buffer instanceof SharedArrayBuffer) &&
     leaf.length * countLeaves(result) === size
   ) {
     return new Float32Array(leaf.buffer, 0, size);
@@ -124,18 +124,12 @@ export interface Executor {
   readonly residency: Residency;
   upload(data: Float32Array, W: number, H: number): unknown;
   fill(value: number, W: number, H: number): unknown;
-  /** `stored` as a kernel argument viewed [W, H] (same size); adds temporaries to `temps`. */
-  view(stored: Stored, W: number, H: number, temps: unknown[]): unknown;
+  /** `stored` as a kernel argument viewed [W, H] (same size; no copy). */
+  view(stored: Stored, W: number, H: number): unknown;
   /** Host data (ids, rows, targets) as a kernel argument viewed [n, 1]. */
   small(data: Float32Array): unknown;
   /** Runs a kernel; the raw result for an output [W, H]. */
-  run(
-    kernel: CompiledKernel,
-    args: readonly unknown[],
-    W: number,
-    H: number,
-    temps: unknown[],
-  ): unknown;
+  run(kernel: CompiledKernel, args: readonly unknown[], W: number, H: number): unknown;
   /** Runs a row-blocked matmul kernel and unpacks it (host modes only). */
   runRowBlocked(kernel: CompiledKernel, args: readonly unknown[], blocked: RowBlocked): unknown;
   download(stored: Stored): Promise<Float32Array>;
@@ -204,14 +198,33 @@ export class HostExecutor implements Executor {
 interface DeviceValue {
   delete?(): void;
   toArray?(): unknown;
+  dimensions?: unknown;
+  output?: unknown;
+}
+
+/**
+ * The same device data seen with another [W, H] (W·H unchanged): a shallow copy of the gpu.js
+ * texture/buffer object with new `dimensions`/`output`, sharing the GPU storage. Every kernel
+ * output here is flat (1-D), so the element order is the same whatever the view: no copy.
+ */
+export function retag(value: unknown, W: number, H: number): unknown {
+  if (value instanceof Input) return input(value.value as unknown as Float32Array, [W, H]);
+  const view = Object.assign(Object.create(Object.getPrototypeOf(value) as object), value) as {
+    dimensions: number[];
+    output: number[];
+  };
+  view.dimensions = [W, H, 1];
+  view.output = [W, H];
+  return view;
 }
 
 /**
  * GL and WebGPU modes: tensors are gpu.js pipeline textures (webgpu: buffers, as promises).
- * Kernels take them directly; a view with another width costs one on-device relayout kernel.
- * Upload is one copy kernel on an `input` (gpu.js uploads the texture); download is the only
- * readback. Sparse writes run `scatterKernel` over the old texture with just the indices and
- * values uploaded.
+ * Every kernel writes a flat (1-D) output, which gpu.js packs into a texture of legal size
+ * whatever the row width, and `flatOutputSource` rewrites the kernel's thread ids; readers see
+ * it as [W, H] through `retag`, without a copy. Upload is one copy kernel on an `input` (gpu.js
+ * uploads the texture); download is the only readback. Sparse writes run `scatterKernel` over
+ * the old texture with just the indices and values uploaded.
  */
 export class DeviceExecutor implements Executor {
   readonly residency = 'device' as const;
@@ -219,9 +232,10 @@ export class DeviceExecutor implements Executor {
   readonly #emulated: boolean;
 
   /**
-   * `emulated`: run this executor's logic (copy/fill/relayout/scatter kernels, unrolled matmul)
-   * on a host mode, by keeping each result as `input(flat, [W, H])` instead of a texture. For
-   * testing the device path where no GPU exists; never faster than the host executor.
+   * `emulated`: run this executor's logic (flat outputs, retagged views, copy/fill/scatter
+   * kernels, the k-unrolled matmul) on a host mode, by keeping each result as
+   * `input(flat, [W, H])` instead of a texture. For testing the device path where no GPU
+   * exists; never faster than the host executor.
    */
   constructor(kernel: KernelFactory, emulated = false) {
     this.#kernel = kernel;
@@ -251,33 +265,17 @@ export class DeviceExecutor implements Executor {
     return this.#call(this.#kernel('fill', fillKernel, {}, W, H, []), [value], W, H);
   }
 
-  view(stored: Stored, W: number, H: number, temps: unknown[]): unknown {
-    if (stored.W === W && stored.H === H) return stored.raw;
-    const k = this.#kernel('relayout', relayoutKernel, { W, w: stored.W }, W, H, [
-      `${stored.W}x${stored.H}`,
-    ]);
-    const out = this.#call(k, [stored.raw], W, H);
-    temps.push(out);
-    return out;
+  view(stored: Stored, W: number, H: number): unknown {
+    const { raw } = stored;
+    return isThenable(raw) ? raw.then((value) => retag(value, W, H)) : retag(raw, W, H);
   }
 
   small(data: Float32Array): unknown {
     return input(data.slice(), [data.length, 1]);
   }
 
-  run(
-    kernel: CompiledKernel,
-    args: readonly unknown[],
-    W: number,
-    H: number,
-    temps: unknown[],
-  ): unknown {
-    const out = this.#call(kernel, args, W, H);
-    for (const t of temps.splice(0)) {
-      if (isThenable(out)) out.then(() => this.free(t));
-      else this.free(t);
-    }
-    return out;
+  run(kernel: CompiledKernel, args: readonly unknown[], W: number, H: number): unknown {
+    return this.#call(kernel, args, W, H);
   }
 
   runRowBlocked(): unknown {
@@ -298,20 +296,17 @@ export class DeviceExecutor implements Executor {
   scatter(stored: Stored, sortedIndices: Uint32Array, sortedValues: Float32Array): unknown {
     const count = sortedIndices.length;
     const steps = Math.ceil(Math.log2(count + 1)) + 1;
-    const k = this.#kernel(
-      'scatter',
-      scatterKernel,
-      { W: stored.W, count, steps },
-      stored.W,
-      stored.H,
-      [`${stored.W}x${stored.H}`, `${count}`],
-    );
-    return this.#call(
-      k,
-      [stored.raw, this.small(Float32Array.from(sortedIndices)), this.small(sortedValues)],
-      stored.W,
-      stored.H,
-    );
+    const { W, H } = stored;
+    const k = this.#kernel('scatter', scatterKernel, { W, count, steps }, W, H, [
+      `${W}x${H}`,
+      `${count}`,
+    ]);
+    const args = [
+      this.view(stored, W, H),
+      this.small(Float32Array.from(sortedIndices)),
+      this.small(sortedValues),
+    ];
+    return this.#call(k, args, W, H);
   }
 
   free(raw: unknown): void {
@@ -325,6 +320,25 @@ export class DeviceExecutor implements Executor {
   bytes(stored: Stored): number {
     return stored.W * stored.H * 4;
   }
+}
+
+/**
+ * A kernel source rewritten for a flat output of W·H cells: `this.thread.x`/`.y` become the
+ * column and row of the flat cell id (recomputed exactly with a correction step, since GL
+ * divides in float32), read from the constant `outW`.
+ */
+export function flatOutputSource(source: string): string {
+  const open = source.indexOf('{');
+  const body = source
+    .slice(open + 1)
+    .replaceAll('this.thread.x', '_col')
+    .replaceAll('this.thread.y', '_row');
+  const prelude =
+    ' const _cell = this.thread.x; let _row = Math.floor(_cell / this.constants.outW);' +
+    ' let _col = _cell - _row * this.constants.outW;' +
+    ' if (_col < 0) { _row = _row - 1; _col = _col + this.constants.outW; }' +
+    ' if (_col >= this.constants.outW) { _row = _row + 1; _col = _col - this.constants.outW; }';
+  return `${source.slice(0, open + 1)}${prelude}${body}`;
 }
 
 export { kernelSource };

@@ -31,6 +31,7 @@ import {
   type CompiledKernel,
   DeviceExecutor,
   type Executor,
+  flatOutputSource,
   HostExecutor,
   type Stored,
 } from './executor.js';
@@ -147,18 +148,21 @@ export class GpujsBackend implements Backend {
     argDims: readonly string[],
   ): CompiledKernel {
     const key = `${name}|${W}x${H}|${JSON.stringify(constants)}|${argDims.join(',')}`;
+    const flat = this.#exec.residency === 'device';
     let kernel = this.#kernels.get(key);
     if (kernel !== undefined) {
       this.#kernels.delete(key);
       this.#kernels.set(key, kernel);
       return kernel;
     }
-    const hasConstants = Object.keys(constants).length > 0;
+    const all = flat ? { ...constants, outW: W } : constants;
+    const hasConstants = Object.keys(all).length > 0;
+    const source = flat ? flatOutputSource(K.kernelSource(fn)) : K.kernelSource(fn);
     kernel = (
       this.gpu as unknown as { createKernel(source: string, settings: object): CompiledKernel }
-    ).createKernel(K.kernelSource(fn), {
-      output: [W, H],
-      ...(hasConstants ? { constants: { ...constants } } : {}),
+    ).createKernel(source, {
+      output: flat ? [W * H] : [W, H],
+      ...(hasConstants ? { constants: { ...all } } : {}),
       pipeline: true,
       immutable: true,
       precision: 'single',
@@ -224,7 +228,6 @@ export class GpujsBackend implements Backend {
     )[],
     shape: readonly number[],
   ): GpujsTensor {
-    const temps: unknown[] = [];
     const dims: string[] = [];
     const values = args.map((arg) => {
       if (typeof arg === 'number') return arg;
@@ -235,10 +238,10 @@ export class GpujsBackend implements Backend {
       const stored = this.#stored(arg.t);
       const h = rowsOf(arg.t.size, arg.w);
       dims.push(`${arg.w}x${h}`);
-      return this.#exec.view(stored, arg.w, h, temps);
+      return this.#exec.view(stored, arg.w, h);
     });
     const kernel = this.#kernel(name, fn, constants, W, H, dims);
-    return this.#wrap(this.#exec.run(kernel, values, W, H, temps), shape, W, H);
+    return this.#wrap(this.#exec.run(kernel, values, W, H), shape, W, H);
   }
 
   // ── data ──────────────────────────────────────────────────────────────────────────────────
@@ -319,9 +322,8 @@ export class GpujsBackend implements Backend {
     if (this.#exec.residency === 'host') {
       const mb = Math.ceil(m / 4);
       const fn = transposeB ? K.matmulRowBlockT : K.matmulRowBlockN;
-      const temps: unknown[] = [];
       const args = [aView, bView].map((v) =>
-        this.#exec.view(this.#stored(v.t), v.w, v.t.size / v.w, temps),
+        this.#exec.view(this.#stored(v.t), v.w, v.t.size / v.w),
       );
       const kernel = this.#kernel('matmul-rowblock', fn, { ...constants, mb }, n, batch * mb, [
         `${k}x${a.size / k}`,

@@ -35,13 +35,6 @@ export function fillKernel(this: K<object>, value: number): number {
   return value;
 }
 
-/** Reads a tensor viewed [w, rows] as another view: flat index y·W + x of the output. */
-export function relayoutKernel(this: K<{ W: number; w: number }>, x: View): number {
-  const f = this.thread.y * this.constants.W + this.thread.x;
-  const r = Math.floor(f / this.constants.w);
-  return x[r]![f - r * this.constants.w]!;
-}
-
 /**
  * Sparse overwrite as a gather (for device textures): each output entry binary-searches its
  * flat index among the sorted update indices; only the indices and values are uploaded.

@@ -31,6 +31,11 @@ export interface NatsTransportOptions {
   /** Client: bounded retries of a publish while the server is away (default 240 × 250 ms). */
   readonly publishAttempts?: number;
   readonly publishRetryMs?: number;
+  /**
+   * Run the handlers of all client links of this transport one at a time, in arrival order:
+   * needed when the clients share one model in one process (the simulation over a real server).
+   */
+  readonly serialClients?: boolean;
 }
 
 /** The coordinator's link, plus what a durable NATS coordinator needs to resume. */
@@ -66,10 +71,21 @@ export class NatsTransport implements Transport {
   private readonly logger: JsonLogger;
   private readonly closers: (() => Promise<void> | void)[] = [];
   private closed = false;
+  /** Tail of the shared handler queue when `serialClients` is set. */
+  private clientTurn: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: NatsTransportOptions) {
     this.limits = { ...DEFAULT_UPLINK_LIMITS, ...options.limits };
     this.logger = (options.logger ?? silentLogger).child({ run: options.subjects.run });
+  }
+
+  /**
+   * Coordinator side: creates (or finds) the run's streams now, so clients can publish before
+   * the coordinator link reads. `coordinator().ready()` does it too.
+   */
+  async prepare(): Promise<void> {
+    const jsm = await jetstreamManager(this.options.nc);
+    await ensureRunStreams(jsm, this.options.subjects, this.limits.maxMessageBytes);
   }
 
   coordinator(): NatsCoordinatorLink {
@@ -133,8 +149,7 @@ export class NatsTransport implements Transport {
     };
 
     const start = async () => {
-      const jsm = await jetstreamManager(nc);
-      await ensureRunStreams(jsm, subjects, limits.maxMessageBytes);
+      await this.prepare();
       const js = jetstream(nc);
       const from = this.options.resumeAfterSequence ?? 0;
       const consumer = await js.consumers.get(
@@ -260,11 +275,17 @@ export class NatsTransport implements Transport {
               log.log('warn', 'downlink-rejected', { error: String(e), bytes: m.data.length });
               continue;
             }
-            try {
-              await handler(message);
-            } catch (e) {
-              log.log('error', 'handler-failed', { type: message.type, error: String(e) });
-            }
+            const run = async () => {
+              try {
+                await handler(message);
+              } catch (e) {
+                log.log('error', 'handler-failed', { type: message.type, error: String(e) });
+              }
+            };
+            if (this.options.serialClients === true) {
+              this.clientTurn = this.clientTurn.then(run);
+              await this.clientTurn;
+            } else await run();
           }
         })();
       },

@@ -79,11 +79,12 @@ const ZO: Omit<ZoArgs, 'texts'> = {
   round: 3,
 };
 /**
- * A loss of the browser and the same loss in Node agree within LOSS_TOLERANCE (a mean of
- * log-softmax values, each within the logit tolerance's order); g = (L+ − L−)/2ε then agrees
- * within LOSS_TOLERANCE/ε.
+ * A loss of the browser and the same loss in Node agree within LOSS_TOLERANCE: a mean NLL over
+ * tokens, whose logits agree to ~1e-5 (golden) with errors that mostly average out; measured
+ * 2.0e-7 on gpujs:webgl2 (SwiftShader), 0 on reference:cpu. g = (L+ − L−)/2ε then agrees within
+ * LOSS_TOLERANCE/ε = 5e-3 (measured 3.4e-4 and 0).
  */
-const LOSS_TOLERANCE = 1e-5;
+const LOSS_TOLERANCE = 5e-6;
 
 /** The tasks page.js puts on `window.meerkatTest`. */
 interface PageApi {
@@ -276,13 +277,16 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
     }, 60_000);
 
     it('shows its status lines on the page', async () => {
+      // MEERKAT_BROWSER_SCREENSHOT=/tmp/x.png saves each page as /tmp/x-<backend>.png.
+      const screenshot = process.env['MEERKAT_BROWSER_SCREENSHOT'];
+      if (screenshot) {
+        const path = screenshot.replace(/(\.png)?$/, `-${backendName.replace(':', '-')}.png`);
+        await page.screenshot({ path, fullPage: true });
+      }
       const lines = await page.locator('#status div').allTextContents();
       expect(lines[0]).toBe('page ready');
       expect(lines.some((l) => l.startsWith('loaded stories260K (260032 parameters)'))).toBe(true);
       expect(lines.filter((l) => l.startsWith('ZO step '))).toHaveLength(3);
-      if (process.env['MEERKAT_BROWSER_SCREENSHOT']) {
-        await page.screenshot({ path: process.env['MEERKAT_BROWSER_SCREENSHOT'], fullPage: true });
-      }
       expect(bundleBytes).toBeGreaterThan(0);
       expectNoPageProblems();
     });

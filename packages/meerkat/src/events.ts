@@ -50,6 +50,11 @@ export interface ClientDoneEvent {
 export interface RoundEndEvent {
   readonly type: 'round-end';
   readonly metrics: RoundMetrics;
+  /**
+   * The round's replay log (fed-aggregate format v1): the dimension-free downlink. Applying the
+   * logs of rounds 1…R in order to θ⁰ gives θ^R bit for bit. Null for first-order methods.
+   */
+  readonly log: Uint8Array | null;
 }
 
 /** Meerkat-vp's detector verdict after the calibration phase. */

@@ -53,9 +53,6 @@ export interface MeerkatOptions extends ParseRunConfigOptions {
   readonly resume?: boolean;
 }
 
-/** Training examples used for the mask-energy report (first of the training split). */
-const ENERGY_EXAMPLES = 32;
-
 /**
  * A federated fine-tuning job (simulation mode): N clients share one loaded model; each keeps only
  * its data shard, and the coordinator and clients talk through a `Transport`.
@@ -158,8 +155,15 @@ export class Meerkat {
       const partition = partitionClients(config, split, seed);
       const { mask, source } = await this.resolveMask(model, tokenizer, layout, runDir, seed);
       let energy: SetupEvent['maskEnergy'] = null;
-      if (backend.capabilities.gradients && task.singleTokenLabels && preset.mask !== 'all') {
-        const prompts = split.train.slice(0, ENERGY_EXAMPLES).map((e) => task.encode(e.text));
+      if (
+        backend.capabilities.gradients &&
+        task.singleTokenLabels &&
+        preset.mask !== 'all' &&
+        config.mask.energyExamples > 0
+      ) {
+        const prompts = split.train
+          .slice(0, config.mask.energyExamples)
+          .map((e) => task.encode(e.text));
         const gold = split.trainLabels.subarray(0, prompts.length);
         const { gradients } = await fullGradient(model, () =>
           verbalizerLossTensor(model, task, prompts, gold),

@@ -207,14 +207,15 @@ function toIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue {
   const path = issue.path.map(String).join('.');
   const received = valueAt(input, issue.path);
   switch (issue.code) {
-    case 'invalid_type':
+    case 'invalid_type': {
+      const expected =
+        issue.expected === 'int'
+          ? 'an integer'
+          : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
       return received === undefined
-        ? { path, message: 'required', allowed: `a ${issue.expected}` }
-        : {
-            path,
-            message: `expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, got ${describe(received)}`,
-            allowed: issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`,
-          };
+        ? { path, message: 'required', allowed: expected }
+        : { path, message: `expected ${expected}, got ${describe(received)}`, allowed: expected };
+    }
     case 'invalid_value':
       return {
         path,

@@ -64,6 +64,11 @@ export const maskSchema = z.strictObject({
   file: z.string().min(1).optional(),
   /** Fraction of parameters trained (k = round(density·d)); all methods but full-zo. */
   density: unitInterval.default(1e-3),
+  /**
+   * Training examples whose task gradient measures the mask's energy (DESIGN.md §6: the share of
+   * ‖g_task‖² the mask holds; reported only, never used to choose the mask). 0 = skip.
+   */
+  energyExamples: z.number().int().min(0).default(16),
   calibration: z
     .strictObject({
       /** `builtin:moby-dick`, or a path to a UTF-8 text file. Never the task data. */

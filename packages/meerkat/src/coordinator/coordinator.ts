@@ -164,57 +164,41 @@ export class Coordinator {
       }
       const up = new Map<string, number>();
       const updates = new Map<string, UpdateMessage>();
-      while (updates.size < plan.length) {
-        const { message, bytes } = await link.receive();
-        if (message.type !== 'update' || message.round !== r) {
-          throw new MeerkatError(
-            'MEERKAT_PROTOCOL',
-            `expected round ${r} updates, got ${message.type}${message.type === 'update' ? ` for round ${message.round}` : ''} from ${message.clientId}`,
-          );
-        }
-        aggregator.submit(message);
-        updates.set(message.clientId, message);
-        up.set(message.clientId, bytes);
-      }
+      const seeds = new Map(plan.map((a) => [a.clientId, a.seeds]));
       const gradip: Record<string, number> = {};
       let forwardPasses = 0;
-      for (const a of plan) {
-        const u = updates.get(a.clientId)!;
-        forwardPasses += u.forwardPasses;
-        let meanAbs: number | null = null;
-        if (this.o.gPre !== null && u.g.length > 0) {
-          const d = config.directions;
-          const records: StepRecord[] = a.seeds.map((seed, t) =>
-            d === 1
-              ? { seed, g: u.g[t]! }
-              : {
-                  seed,
-                  g: mean(u.g.subarray(t * d, (t + 1) * d)),
-                  gs: Array.from(u.g.subarray(t * d, (t + 1) * d)),
-                },
+      while (updates.size < plan.length) {
+        const { message: u, bytes } = await link.receive();
+        if (
+          u.type !== 'update' ||
+          u.round !== r ||
+          !seeds.has(u.clientId) ||
+          updates.has(u.clientId)
+        ) {
+          throw new MeerkatError(
+            'MEERKAT_PROTOCOL',
+            `expected one round ${r} update from each sampled client, got ${u.type}${u.type === 'update' ? ` for round ${u.round}` : ''} from ${u.clientId}`,
           );
-          const series = gradipSeries(records, this.o.gPre, { directions: d });
-          meanAbs = series.reduce((s, v) => s + Math.abs(v), 0) / Math.max(1, series.length);
-          gradip[a.clientId] = meanAbs;
-          if (calibrating) {
-            const list = this.calibrationSeries.get(a.clientId) ?? [];
-            list.push(...series);
-            this.calibrationSeries.set(a.clientId, list);
-          }
         }
+        aggregator.submit(u);
+        updates.set(u.clientId, u);
+        up.set(u.clientId, bytes);
+        forwardPasses += u.forwardPasses;
+        const meanAbs = this.trackGradip(u, seeds.get(u.clientId)!, calibrating);
+        if (meanAbs !== null) gradip[u.clientId] = meanAbs;
         yield {
           type: 'client-done',
           round: r + 1,
-          clientId: a.clientId,
-          steps: a.steps,
+          clientId: u.clientId,
+          steps: u.g.length > 0 ? u.g.length / config.directions : (steps.get(u.clientId) ?? 0),
           trainLoss: u.loss.mean,
-          bytesUp: up.get(a.clientId)!,
-          bytesDown: down.get(a.clientId)!,
+          bytesUp: bytes,
+          bytesDown: down.get(u.clientId)!,
           forwardPasses: u.forwardPasses,
           gradip: meanAbs,
         };
       }
-      const { theta } = aggregator.closeRound();
+      const { theta, log } = aggregator.closeRound();
       this.o.onTheta?.(theta);
       this.policy?.endRound();
       if (this.policy !== null && calibrating && this.policy.phase !== 'calibration') {
@@ -269,7 +253,7 @@ export class Coordinator {
         seconds: (performance.now() - roundStart) / 1000,
       };
       this.o.runDir.appendMetrics(metrics);
-      yield { type: 'round-end', metrics };
+      yield { type: 'round-end', metrics, log };
       const bytes = this.checkpoint(aggregator.round, (performance.now() - started) / 1000);
       yield {
         type: 'checkpoint',
@@ -279,6 +263,27 @@ export class Coordinator {
       };
     }
     return this.summary((performance.now() - started) / 1000);
+  }
+
+  /** GradIP of an update's steps (from the seeds the coordinator derived and the uploaded g). */
+  private trackGradip(
+    u: UpdateMessage,
+    seeds: readonly bigint[],
+    calibrating: boolean,
+  ): number | null {
+    if (this.o.gPre === null || u.g.length === 0) return null;
+    const d = this.o.config.directions;
+    const records: StepRecord[] = seeds.map((seed, t) => {
+      const gs = u.g.subarray(t * d, (t + 1) * d);
+      return d === 1 ? { seed, g: gs[0]! } : { seed, g: mean(gs), gs: Array.from(gs) };
+    });
+    const series = gradipSeries(records, this.o.gPre, { directions: d });
+    if (calibrating) {
+      const list = this.calibrationSeries.get(u.clientId) ?? [];
+      list.push(...series);
+      this.calibrationSeries.set(u.clientId, list);
+    }
+    return series.reduce((s, v) => s + Math.abs(v), 0) / Math.max(1, series.length);
   }
 
   private detect(round: number): TrainerEvent {

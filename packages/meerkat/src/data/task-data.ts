@@ -7,7 +7,7 @@ import { loadJsonl } from './load-jsonl.js';
 import { loadSpamAssassin } from './spam-assassin.js';
 
 /** Loads the examples of the configured source (no split). */
-export function loadExamples(data: RunConfig['task']['data']): LabeledExample[] {
+export function loadExamples(data: RunConfig['task']['data']): readonly LabeledExample[] {
   switch (data.source) {
     case 'spam-assassin':
       return loadSpamAssassin();

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../src/config/parse-run-config.js';
+import { type ConfigIssue, MeerkatError } from '../src/errors.js';
+
+function issuesOf(input: unknown): readonly ConfigIssue[] {
+  try {
+    parseRunConfig(input, { baseDir: '/base' });
+  } catch (e) {
+    expect(e).toBeInstanceOf(MeerkatError);
+    expect((e as MeerkatError).code).toBe('MEERKAT_CONFIG_INVALID');
+    return (e as MeerkatError).issues;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('parseRunConfig', () => {
+  it('fills defaults, the method learning rate, the SpamAssassin verbalizer and partition; paths become absolute', () => {
+    const c = parseRunConfig({ model: 'models/m', runDir: 'runs/a' }, { baseDir: '/base' });
+    expect(c.model).toBe('/base/models/m');
+    expect(c.runDir).toBe('/base/runs/a');
+    expect(c.method).toBe('meerkat-vp');
+    expect(c.lr).toBe(1e-2);
+    expect(c.task.verbalizer).toEqual({ ham: ' Lily', spam: ' Tim' });
+    expect(c.partition.kind).toBe('extreme');
+    expect(c.mask.calibration.corpus).toBe('builtin:moby-dick');
+    expect(parseRunConfig({ model: 'm', runDir: 'r', method: 'full-zo' }).lr).toBe(1e-4);
+    expect(parseRunConfig({ model: 'm', runDir: 'r', method: 'full-zo', lr: 0.5 }).lr).toBe(0.5);
+  });
+
+  it('reports every problem at once with its path and the allowed values', () => {
+    const issues = issuesOf({
+      runDir: 'r',
+      method: 'mezo',
+      clients: 0,
+      rounds: 2.5,
+      participation: 1.5,
+      partition: { kind: 'pathological' },
+      evaluation: { every: 1, bogus: true },
+      task: { template: 'no placeholder', data: { source: 'jsonl' } },
+    });
+    const byPath = new Map(issues.map((i) => [i.path, i]));
+    expect(byPath.get('model')).toMatchObject({ message: 'required' });
+    expect(byPath.get('method')?.allowed).toBe(
+      '"meerkat" | "meerkat-vp" | "full-zo" | "random-mask" | "magnitude-mask" | "fedavg-sgd"',
+    );
+    expect(byPath.get('method')?.message).toContain('"mezo"');
+    expect(byPath.get('clients')?.allowed).toBe('> 0');
+    expect(byPath.get('rounds')?.allowed).toBe('an integer');
+    expect(byPath.get('participation')?.allowed).toBe('≤ 1');
+    expect(byPath.get('partition.kind')?.allowed).toBe(
+      '"iid" | "dirichlet" | "extreme" | "groups"',
+    );
+    expect(byPath.get('evaluation.bogus')?.allowed).toBe('every, testSize, batchSize, initial');
+    expect(byPath.get('task.template')?.message).toContain('{text}');
+    expect(byPath.get('task.data.path')?.message).toBe('required');
+  });
+
+  it('the error message lists each issue as path: message (allowed: …)', () => {
+    try {
+      parseRunConfig({ model: 'm', runDir: 'r', method: 'nope' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toContain(
+        'method: unknown value "nope" (allowed: "meerkat" | "meerkat-vp" | "full-zo" | "random-mask" | "magnitude-mask" | "fedavg-sgd")',
+      );
+    }
+  });
+
+  it('checks fields against each other', () => {
+    const issues = issuesOf({
+      model: 'm',
+      runDir: 'r',
+      clients: 1,
+      task: { data: { source: 'csv', path: 'x.csv' }, testExamples: 10 },
+      partition: { kind: 'extreme', extreme: [{ label: 'spam' }, { label: 'ham' }] },
+      evaluation: { testSize: 50 },
+      vp: { calibrationSteps: 5, detector: { laterSteps: 20 } },
+    });
+    const paths = issues.map((i) => i.path);
+    expect(paths).toContain('task.verbalizer');
+    expect(paths).toContain('partition.extreme');
+    expect(paths).toContain('evaluation.testSize');
+    expect(paths).toContain('vp.detector.initialSteps');
+    expect(paths).toContain('vp.detector.laterSteps');
+    const unknownLabel = issuesOf({
+      model: 'm',
+      runDir: 'r',
+      partition: { kind: 'extreme', extreme: [{ label: 'eggs' }] },
+    });
+    expect(unknownLabel).toEqual([
+      {
+        path: 'partition.extreme.0.label',
+        message: 'unknown label "eggs"',
+        allowed: '"ham" | "spam"',
+      },
+    ]);
+  });
+
+  it('rejects what is not an object', () => {
+    expect(issuesOf(42)[0]).toMatchObject({ path: '', allowed: 'an object' });
+  });
+});

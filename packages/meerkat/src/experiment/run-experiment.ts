@@ -7,16 +7,8 @@ import { readRunDir } from '../report/read-run-dir.js';
 import { RUN_FILES } from '../run-files.js';
 import { type ExperimentCell, expandGrid } from './expand-grid.js';
 import type { ExperimentConfig } from './experiment-config.js';
-import {
-  type CellResult,
-  type ClientDetection,
-  type SeriesResult,
-  summariseSeries,
-} from './experiment-results.js';
+import { type CellResult, type SeriesResult, summariseSeries } from './experiment-results.js';
 import { resultsMarkdown } from './results-markdown.js';
-
-/** The file `meerkat train` writes next to summary.json with the detector's per-client features. */
-export const DETECTION_FILE = 'detection.json';
 
 /** Trains one cell: `config` is a complete run config (runDir set, paths absolute). */
 export type CellRunner = (
@@ -93,17 +85,6 @@ function cellRunConfig(
   return { ...cell.config, ...patch, name: `${experiment.name}/${cell.id}`, runDir };
 }
 
-async function readDetection(runDir: string): Promise<ClientDetection[] | null> {
-  try {
-    const json = JSON.parse(await readFile(join(runDir, DETECTION_FILE), 'utf8')) as {
-      clients?: ClientDetection[];
-    };
-    return json.clients ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Runs every cell of the grid that has not finished yet (a cell is finished when its run
  * directory has summary.json, so an interrupted experiment resumes where it stopped), then
@@ -165,7 +146,8 @@ export async function runExperiment(
   for (const cell of cells) {
     const dir = runDirOf(cell);
     if (!(await exists(join(dir, RUN_FILES.summary)))) continue;
-    finished.push({ cell, run: await readRunDir(dir), detection: await readDetection(dir) });
+    const run = await readRunDir(dir);
+    finished.push({ cell, run, detection: run.detection?.clients ?? null });
   }
   const series = summariseSeries(finished);
   const wallSeconds = (performance.now() - started) / 1000;

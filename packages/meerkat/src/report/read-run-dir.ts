@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MeerkatError } from '../errors.js';
+import type { DetectionEvent } from '../events.js';
 import { type RoundMetrics, RUN_FILES, type RunSummary } from '../run-files.js';
+
+/**
+ * RUN_DIR/detection.json: Meerkat-vp's detector verdict with each client's ρ_later and ρ_quiet
+ * (the trainer's `detection` event as JSON). `meerkat train` writes it; other runs lack it.
+ */
+export const DETECTION_FILE = 'detection.json';
 
 /** One run directory as the report and the experiment runner read it. */
 export interface RunRecord {
@@ -14,6 +21,8 @@ export interface RunRecord {
   readonly metrics: readonly RoundMetrics[];
   /** null while the run has not finished (no summary.json yet). */
   readonly summary: RunSummary | null;
+  /** detection.json, or null when the run has none. */
+  readonly detection: Omit<DetectionEvent, 'type'> | null;
 }
 
 async function readOptional(path: string): Promise<string | null> {
@@ -86,7 +95,7 @@ function checkSummary(value: unknown, path: string): RunSummary {
 }
 
 /**
- * Reads RUN_DIR/{metrics.jsonl, summary.json, config.json}. A directory without metrics.jsonl is
+ * Reads RUN_DIR/{metrics.jsonl, summary.json, config.json, detection.json}. A directory without metrics.jsonl is
  * not a run directory (`MEERKAT_FILE_NOT_FOUND`); a malformed line names the file and line number.
  */
 export async function readRunDir(dir: string): Promise<RunRecord> {
@@ -111,5 +120,11 @@ export async function readRunDir(dir: string): Promise<RunRecord> {
   const configPath = join(abs, RUN_FILES.config);
   const configText = await readOptional(configPath);
   const config = configText === null ? null : parseJson(configPath, configText);
-  return { dir: abs, name: summary?.name ?? basename(abs), config, metrics, summary };
+  const detectionPath = join(abs, DETECTION_FILE);
+  const detectionText = await readOptional(detectionPath);
+  const detection =
+    detectionText === null
+      ? null
+      : (parseJson(detectionPath, detectionText) as Omit<DetectionEvent, 'type'>);
+  return { dir: abs, name: summary?.name ?? basename(abs), config, metrics, summary, detection };
 }

@@ -1,5 +1,13 @@
 import type { CliCommand } from '../command.js';
+import { calibrateCommand } from './calibrate-command.js';
+import { evalCommand } from './eval-command.js';
 import { reportCommand } from './report-command.js';
+import { trainCommand } from './train-command.js';
 
 /** Every `meerkat` command, in the order `meerkat --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [reportCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  calibrateCommand,
+  trainCommand,
+  evalCommand,
+  reportCommand,
+];

@@ -1,0 +1,268 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { TrainableView } from '@meerkat/lm';
+import { createLayout, createSparseMask, type SparseMask } from '@meerkat/sparse-mask';
+import { parseRunConfig, type RunConfig } from '../../config/parse-run-config.js';
+import type { LabeledExample } from '../../data/labeled-example.js';
+import { loadCsv } from '../../data/load-csv.js';
+import { loadJsonl } from '../../data/load-jsonl.js';
+import { loadExamples, splitTaskData } from '../../data/task-data.js';
+import { MeerkatError } from '../../errors.js';
+import { readMaskFile } from '../../meerkat.js';
+import { verbalizerLoss } from '../../model/verbalizer-loss.js';
+import { decodeThetaFile } from '../../run-dir.js';
+import { RUN_FILES } from '../../run-files.js';
+import { ClassificationTask } from '../../task/classification-task.js';
+import { CliError } from '../cli-error.js';
+import type { CliCommand } from '../command.js';
+import { BACKEND_FLAG, JSON_FLAG } from '../common-flags.js';
+import { formatPercent } from '../format.js';
+import { loadModel } from '../load-model.js';
+import { resolvePath } from '../paths.js';
+import { readJsonFile } from '../read-json-file.js';
+
+/** The run config the task comes from: --config, else the run directory's config.json. */
+async function taskConfig(
+  configPath: string | undefined,
+  thetaPath: string,
+  model: string,
+): Promise<{ config: RunConfig; source: string }> {
+  const path = configPath ?? join(dirname(thetaPath), RUN_FILES.config);
+  if (configPath !== undefined || existsSync(path)) {
+    const json = (await readJsonFile(path, 'run config')) as Record<string, unknown>;
+    return {
+      config: parseRunConfig(
+        { ...json, model, runDir: dirname(thetaPath) },
+        { baseDir: dirname(path) },
+      ),
+      source: path,
+    };
+  }
+  return {
+    config: parseRunConfig({ model, runDir: dirname(thetaPath) }),
+    source: 'defaults (SpamAssassin template and verbalizer)',
+  };
+}
+
+export const evalCommand: CliCommand = {
+  spec: {
+    name: 'eval',
+    summary:
+      "Evaluate trained values: load the model, put theta.bin's values at the mask's indices, and report classification accuracy and loss on the data.",
+    positionals: [],
+    flags: [
+      {
+        name: 'model',
+        type: 'string',
+        value: 'DIR',
+        description: "Hugging Face model directory (default: the run config's model)",
+      },
+      {
+        name: 'mask',
+        type: 'string',
+        value: 'FILE',
+        description:
+          "mask file the run trained (default: RUN_DIR/mask.bin next to theta.bin, or the config's mask.file; full-zo: every parameter)",
+      },
+      { name: 'theta', type: 'string', value: 'FILE', description: 'RUN_DIR/theta.bin' },
+      {
+        name: 'data',
+        type: 'string',
+        value: 'SOURCE',
+        description:
+          "builtin:spam-assassin (the run's held-out test split), or a FILE.jsonl / FILE.csv with text and label",
+        defaultText: 'builtin:spam-assassin',
+      },
+      {
+        name: 'config',
+        type: 'string',
+        value: 'FILE.json',
+        description:
+          'run config giving the task (template, verbalizer, maxTokens, seed, testExamples); default: RUN_DIR/config.json',
+      },
+      { name: 'limit', type: 'integer', min: 1, description: 'evaluate only the first N examples' },
+      {
+        name: 'batch-size',
+        type: 'integer',
+        min: 1,
+        description: 'prompts per forward pass',
+        defaultText: '32',
+      },
+      BACKEND_FLAG,
+      JSON_FLAG,
+    ],
+    notes: [
+      'Example: meerkat eval --theta runs/demo/theta.bin --data builtin:spam-assassin --limit 200',
+    ],
+  },
+  async run(args, io) {
+    const thetaPath = resolvePath(io, args.requireString('theta'));
+    if (!existsSync(thetaPath)) {
+      throw new CliError('CLI_INVALID_VALUE', `meerkat eval: --theta ${thetaPath} does not exist`);
+    }
+    const modelFlag = args.string('model');
+    const configFlag = args.string('config');
+    // The model is needed to parse the config, and the config may name the model.
+    let modelDir = modelFlag === undefined ? undefined : resolvePath(io, modelFlag);
+    if (modelDir === undefined) {
+      const path =
+        configFlag === undefined
+          ? join(dirname(thetaPath), RUN_FILES.config)
+          : resolvePath(io, configFlag);
+      const json = existsSync(path)
+        ? ((await readJsonFile(path, 'run config')) as { model?: unknown })
+        : {};
+      if (typeof json.model !== 'string') {
+        throw new CliError(
+          'CLI_MISSING_ARGUMENT',
+          'meerkat eval: --model DIR is required (no run config names the model)',
+        );
+      }
+      modelDir = resolvePath(io, json.model);
+    }
+    const { config, source } = await taskConfig(
+      configFlag === undefined ? undefined : resolvePath(io, configFlag),
+      thetaPath,
+      modelDir,
+    );
+    const dataArg = args.string('data') ?? 'builtin:spam-assassin';
+    const loaded = await loadModel(modelDir, args.string('backend'));
+    try {
+      const { model, tokenizer } = loaded;
+      const layout = createLayout(model.specs);
+      const { theta, layoutFingerprint } = decodeThetaFile(
+        new Uint8Array(await readFile(thetaPath)),
+      );
+      if (layoutFingerprint !== layout.fingerprint) {
+        throw new MeerkatError(
+          'MEERKAT_MASK_MISMATCH',
+          `${thetaPath} was trained on another model (layout ${layoutFingerprint}, this model ${layout.fingerprint})`,
+        );
+      }
+      const maskFlag = args.string('mask');
+      const savedMask = join(dirname(thetaPath), 'mask.bin');
+      let mask: SparseMask;
+      if (maskFlag !== undefined) mask = readMaskFile(resolvePath(io, maskFlag), layout, false);
+      else if (existsSync(savedMask)) mask = readMaskFile(savedMask, layout, false);
+      else if (config.mask.file !== undefined) mask = readMaskFile(config.mask.file, layout, false);
+      else if (theta.length === layout.size) {
+        mask = createSparseMask({
+          fingerprint: layout.fingerprint,
+          d: layout.size,
+          indices: Uint32Array.from({ length: layout.size }, (_, i) => i),
+        });
+      } else {
+        throw new CliError(
+          'CLI_MISSING_ARGUMENT',
+          `meerkat eval: --mask FILE is required (no mask.bin next to ${thetaPath})`,
+        );
+      }
+      if (mask.indices.length !== theta.length) {
+        throw new MeerkatError(
+          'MEERKAT_MASK_MISMATCH',
+          `${thetaPath} holds ${theta.length} values but the mask has k = ${mask.indices.length}: use the mask the run trained`,
+        );
+      }
+      const task = new ClassificationTask(
+        tokenizer,
+        config.task.template,
+        config.task.verbalizer,
+        config.task.maxTokens,
+      );
+      let examples: readonly LabeledExample[];
+      let labels: Int32Array;
+      if (dataArg === 'builtin:spam-assassin') {
+        const split = splitTaskData(loadExamples({ source: 'spam-assassin' }), task.labels, {
+          seed: BigInt(config.seed),
+          testExamples: config.task.testExamples,
+        });
+        examples = split.test;
+        labels = split.testLabels;
+      } else if (dataArg.startsWith('builtin:')) {
+        throw new CliError(
+          'CLI_INVALID_VALUE',
+          `meerkat eval: --data ${dataArg} is not a built-in data set; use builtin:spam-assassin or a .jsonl/.csv file`,
+        );
+      } else {
+        const path = resolvePath(io, dataArg);
+        const all = path.endsWith('.csv')
+          ? loadCsv(path)
+          : path.endsWith('.jsonl')
+            ? loadJsonl(path)
+            : null;
+        if (all === null) {
+          throw new CliError(
+            'CLI_INVALID_VALUE',
+            `meerkat eval: --data ${dataArg} must end in .jsonl or .csv (or be builtin:spam-assassin)`,
+          );
+        }
+        examples = all;
+        labels = Int32Array.from(all, (e) => {
+          const id = task.labels.indexOf(e.label);
+          if (id < 0) {
+            throw new MeerkatError(
+              'MEERKAT_DATA_INVALID',
+              `${e.source ?? path}: label ${JSON.stringify(e.label)} is not in the verbalizer (allowed: ${task.labels.map((l) => JSON.stringify(l)).join(' | ')})`,
+            );
+          }
+          return id;
+        });
+      }
+      const limit = Math.min(examples.length, args.number('limit') ?? examples.length);
+      const prompts = examples.slice(0, limit).map((e) => task.encode(e.text));
+      const gold = labels.subarray(0, limit);
+      const view = await TrainableView.create(model, mask.indices);
+      view.write(theta);
+      const result = await verbalizerLoss(
+        model,
+        task,
+        prompts,
+        gold,
+        args.number('batch-size') ?? 32,
+      );
+      let hits = 0;
+      const perLabel = task.labels.map(() => ({ n: 0, hits: 0 }));
+      for (let i = 0; i < limit; i++) {
+        const entry = perLabel[gold[i] as number] as { n: number; hits: number };
+        entry.n++;
+        if (result.predictions[i] === gold[i]) {
+          hits++;
+          entry.hits++;
+        }
+      }
+      const report = {
+        theta: thetaPath,
+        model: modelDir,
+        data: dataArg,
+        task: source,
+        examples: limit,
+        k: mask.indices.length,
+        accuracy: hits / limit,
+        loss: result.loss,
+        perLabel: Object.fromEntries(
+          task.labels.map((l, i) => [
+            l,
+            {
+              examples: perLabel[i]?.n ?? 0,
+              accuracy: (perLabel[i]?.hits ?? 0) / Math.max(1, perLabel[i]?.n ?? 0),
+            },
+          ]),
+        ),
+      };
+      io.stdout.write(
+        args.flag('json')
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : `accuracy ${formatPercent(report.accuracy)} (${hits}/${limit}), loss ${result.loss.toFixed(4)} on ${dataArg}; per label: ${task.labels
+              .map(
+                (l, i) =>
+                  `${l} ${formatPercent((perLabel[i]?.hits ?? 0) / Math.max(1, perLabel[i]?.n ?? 0))} of ${perLabel[i]?.n ?? 0}`,
+              )
+              .join(', ')}\n`,
+      );
+      return 0;
+    } finally {
+      loaded.dispose();
+    }
+  },
+};

@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LlamaModel, type LmTokenizer, loadTokenizer, LlamaModel as Model } from '@meerkat/lm';
+import type { Backend } from '@meerkat/tensor';
+import { defaultBackend } from '../backend.js';
+import { CliError } from './cli-error.js';
+
+/** How to get a model directory, printed whenever one is missing. */
+export const MODEL_DIR_HELP =
+  'Pass --model DIR, a Hugging Face Llama-family model directory (Llama, Mistral, Qwen2) with config.json, model.safetensors (or an index + shards) and tokenizer.json, e.g. one fetched with `huggingface-cli download <repo> --local-dir DIR`.';
+
+/** Checks that `dir` looks like a model directory before loading it. */
+export function checkModelDir(dir: string, flag = '--model'): void {
+  const missing = ['config.json', 'tokenizer.json'].filter((f) => !existsSync(join(dir, f)));
+  if (!existsSync(dir) || missing.length > 0) {
+    throw new CliError(
+      'CLI_MODEL_NOT_FOUND',
+      `${flag} ${dir}: ${existsSync(dir) ? `no ${missing.join(' or ')} there` : 'no such directory'}. ${MODEL_DIR_HELP}`,
+    );
+  }
+}
+
+/** A loaded model with its tokenizer and backend; `dispose()` frees the weights. */
+export interface LoadedModel {
+  readonly model: LlamaModel;
+  readonly tokenizer: LmTokenizer;
+  readonly backend: Backend;
+  dispose(): void;
+}
+
+export async function loadModel(dir: string, backendName?: string): Promise<LoadedModel> {
+  checkModelDir(dir);
+  const backend = await defaultBackend(backendName);
+  const model = Model.load(dir, backend);
+  const tokenizer = loadTokenizer(dir);
+  return { model, tokenizer, backend, dispose: () => model.dispose() };
+}

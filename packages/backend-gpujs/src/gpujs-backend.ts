@@ -85,6 +85,9 @@ function rowsOf(size: number, w: number): number {
 
 const UNROLL = 4;
 
+/** Device-mode tensors are indexed by a float32 thread id: exact up to 2^24. */
+const MAX_DEVICE_ELEMENTS = 2 ** 24;
+
 /**
  * A Meerkat backend on one gpu.js `GPU` instance (one mode). Forward only: no gradients.
  * Kernels are compiled once per (operation, shapes) and cached; intermediates stay where the
@@ -149,6 +152,12 @@ export class GpujsBackend implements Backend {
   ): CompiledKernel {
     const key = `${name}|${W}x${H}|${JSON.stringify(constants)}|${argDims.join(',')}`;
     const flat = this.#exec.residency === 'device';
+    if (flat && W * H > MAX_DEVICE_ELEMENTS) {
+      throw new TensorError(
+        'TENSOR_UNSUPPORTED',
+        `${this.name}: ${name} would write ${W * H} elements; GL/WebGPU kernels index in float32, exact only up to 2^24 (${MAX_DEVICE_ELEMENTS}) elements per tensor. Use gpujs:webasm (no such limit) or smaller batches`,
+      );
+    }
     let kernel = this.#kernels.get(key);
     if (kernel !== undefined) {
       this.#kernels.delete(key);
@@ -655,12 +664,6 @@ export class GpujsBackend implements Backend {
     const handle = this.#handle(weight);
     checkScatterIndices(weight.size, flatIndices, values);
     if (flatIndices.length === 0) return;
-    if (this.#exec.residency === 'device' && weight.size > 2 ** 24) {
-      throw new TensorError(
-        'TENSOR_UNSUPPORTED',
-        `${this.name}: scatterUpdate on a device texture of ${weight.size} elements; GL/WebGPU kernels index in float32, exact only below 2^24 elements`,
-      );
-    }
     const order = Uint32Array.from(flatIndices.keys()).sort(
       (i, j) => flatIndices[i]! - flatIndices[j]!,
     );

@@ -1,4 +1,4 @@
-import { matmulDims, oracleMatmul } from '@meerkat/tensor';
+import { isTensorError, matmulDims, oracleMatmul } from '@meerkat/tensor';
 import { describe, expect, it } from 'vitest';
 import { createGpujsBackend } from './select.js';
 
@@ -91,4 +91,19 @@ describe('tensors beyond 2^24 elements', () => {
     );
     expect(Number.isFinite(picked[0])).toBe(true);
   }, 30_000);
+
+  it('device modes (float32 thread ids) refuse them with TENSOR_UNSUPPORTED instead of a wrong answer', async () => {
+    const b = await createGpujsBackend({ mode: 'webasm', emulateDeviceResidency: true });
+    const error = (() => {
+      try {
+        b.fill([2 ** 12, 2 ** 12 + 1], 1);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(isTensorError(error, 'TENSOR_UNSUPPORTED')).toBe(true);
+    expect((error as Error).message).toMatch(/exact only up to 2\^24/);
+    expect(b.memory().tensors).toBe(0);
+  });
 });

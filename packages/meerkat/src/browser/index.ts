@@ -26,6 +26,7 @@ export {
 export { BrowserClientError, type BrowserClientErrorCode } from './errors.js';
 export {
   type FetchModelOptions,
+  type FetchResponse,
   loadModelFromFiles,
   loadModelFromUrls,
   type ModelFile,

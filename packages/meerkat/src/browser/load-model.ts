@@ -12,16 +12,19 @@ export interface ModelUrls {
   readonly tokenizerConfig?: string | URL;
 }
 
+/** The part of a fetch `Response` the loader uses. */
+export interface FetchResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
 /** Options of {@link loadModelFromUrls}. */
 export interface FetchModelOptions {
   /** The fetch to use (default: the global `fetch`), e.g. one that adds credentials. */
-  readonly fetch?: (url: string) => Promise<{
-    readonly ok: boolean;
-    readonly status: number;
-    readonly statusText: string;
-    arrayBuffer(): Promise<ArrayBuffer>;
-    text(): Promise<string>;
-  }>;
+  readonly fetch?: (url: string) => Promise<FetchResponse>;
 }
 
 /** What `loadModelFromFiles` needs of a file: a `File` from an `<input type="file">` or a drop. */
@@ -33,10 +36,10 @@ export interface ModelFile {
 
 async function fetchOk(
   url: string | URL,
-  fetchFn: NonNullable<FetchModelOptions['fetch']>,
-): Promise<Awaited<ReturnType<NonNullable<FetchModelOptions['fetch']>>>> {
+  fetchFn: (url: string) => Promise<FetchResponse>,
+): Promise<FetchResponse> {
   const href = String(url);
-  let response: Awaited<ReturnType<typeof fetchFn>>;
+  let response: FetchResponse;
   try {
     response = await fetchFn(href);
   } catch (e) {

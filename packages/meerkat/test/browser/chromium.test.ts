@@ -212,7 +212,7 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
       expect(golden.cases.length).toBeGreaterThan(0);
       expect(maxDiff).toBeLessThan(LOGIT_TOLERANCE);
       expectNoPageProblems();
-    }, 60_000);
+    }, 120_000);
 
     it('(3) runs ZO steps over a sparse mask whose (seed, g) records replay in Node to the same θ', async () => {
       const texts = golden.cases.slice(1, 4).map((c) => c.text);
@@ -274,7 +274,7 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
       expect(gDiff).toBeLessThan(LOSS_TOLERANCE / ZO.eps);
       model.dispose();
       expectNoPageProblems();
-    }, 60_000);
+    }, 120_000);
 
     it('shows its status lines on the page', async () => {
       // MEERKAT_BROWSER_SCREENSHOT=/tmp/x.png saves each page as /tmp/x-<backend>.png.

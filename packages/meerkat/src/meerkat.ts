@@ -185,6 +185,26 @@ export class Meerkat {
           labels,
         };
       });
+      const participation = { fraction: config.participation };
+      let aggregator: RoundAggregator;
+      if (resumeFrom !== undefined) {
+        aggregator =
+          preset.optimizer === 'zo'
+            ? ZoAggregator.fromCheckpoint(resumeFrom.aggregator)
+            : SgdAggregator.fromCheckpoint(resumeFrom.aggregator, { runSeed: seed, participation });
+        // A simulation checkpoints its clients too: they resume holding the checkpointed θ.
+        replica.catchUp({ kind: 'theta', round: aggregator.round, theta: aggregator.theta() });
+      } else {
+        aggregator =
+          preset.optimizer === 'zo'
+            ? ZoAggregator.create(
+                { runSeed: seed, lr: config.lr, directions: config.directions, participation },
+                theta0,
+              )
+            : new SgdAggregator({ runSeed: seed, participation }, theta0);
+      }
+      this.thetaValue = aggregator.theta();
+
       const transport = this.options.transport ?? new InProcessTransport();
       const trainingClients = partition.clients.map(
         (shard) =>
@@ -199,24 +219,6 @@ export class Meerkat {
           }),
       );
       for (const c of trainingClients) await c.join();
-
-      const participation = { fraction: config.participation };
-      let aggregator: RoundAggregator;
-      if (resumeFrom !== undefined) {
-        aggregator =
-          preset.optimizer === 'zo'
-            ? ZoAggregator.fromCheckpoint(resumeFrom.aggregator)
-            : SgdAggregator.fromCheckpoint(resumeFrom.aggregator, { runSeed: seed, participation });
-      } else {
-        aggregator =
-          preset.optimizer === 'zo'
-            ? ZoAggregator.create(
-                { runSeed: seed, lr: config.lr, directions: config.directions, participation },
-                theta0,
-              )
-            : new SgdAggregator({ runSeed: seed, participation }, theta0);
-      }
-      this.thetaValue = aggregator.theta();
 
       const testPrompts = split.test
         .slice(0, config.evaluation.testSize)

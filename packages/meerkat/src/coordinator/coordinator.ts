@@ -119,7 +119,10 @@ export class Coordinator {
           `expected a join from a known client, got ${message.type} from ${message.clientId}`,
         );
       }
-      this.clientRound.set(message.clientId, message.round);
+      // The coordinator assumes the older of what the client says it holds and what it last sent
+      // it, so a resumed run sends the same downlink as an uninterrupted one.
+      const sent = this.o.resumeFrom?.clientRounds[message.clientId];
+      this.clientRound.set(message.clientId, Math.min(message.round, sent ?? message.round));
       aggregator.registerClient(message.clientId);
       await link.send(message.clientId, {
         v: 1,
@@ -336,6 +339,7 @@ export class Coordinator {
       round,
       startedAt: this.startedAt,
       seconds: this.secondsBefore + seconds,
+      clientRounds: Object.fromEntries(this.clientRound),
       cursors: Object.fromEntries([...this.cursors].map(([id, c]) => [id, c.state()])),
       policy: this.policy?.toJSON() ?? null,
       calibrationSeries: Object.fromEntries(this.calibrationSeries),

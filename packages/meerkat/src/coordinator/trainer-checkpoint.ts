@@ -12,6 +12,8 @@ export interface TrainerState {
   readonly startedAt: string;
   /** Wall seconds spent before this checkpoint (summed over resumed sessions). */
   readonly seconds: number;
+  /** The θ round the coordinator last brought each client to (announce / finish). */
+  readonly clientRounds: Readonly<Record<string, number>>;
   /** Data cursor of every client. */
   readonly cursors: Readonly<Record<string, { readonly epoch: number; readonly position: number }>>;
   /** Meerkat-vp: EarlyStoppingPolicy.toJSON(). */

@@ -11,4 +11,10 @@ export {
 export { type RegisterTfjsOptions, registerBackends, registerTfjsBackends } from './register.js';
 export { type CreateTfjsOptions, createTfjsBackend } from './select.js';
 export { TfjsTensor } from './tensor-handle.js';
-export { describeSelection, type EngineSelection, TfjsBackend } from './tfjs-backend.js';
+export {
+  describeSelection,
+  type EngineSelection,
+  TfjsBackend,
+  type TfjsBackendOptions,
+} from './tfjs-backend.js';
+export { DEFAULT_TRANSPOSE_CACHE_BYTES } from './transpose-cache.js';

@@ -1,8 +1,14 @@
 import { TensorError } from '@meerkat/tensor';
-import { ENGINE_ORDER, type EngineLoader, type EngineVariant, loadEngine } from './engines.js';
-import { describeSelection, TfjsBackend } from './tfjs-backend.js';
+import {
+  ENGINE_ORDER,
+  type EngineLoader,
+  type EngineVariant,
+  loadEngine,
+  type TfjsEngine,
+} from './engines.js';
+import { describeSelection, TfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
 
-export interface CreateTfjsOptions {
+export interface CreateTfjsOptions extends TfjsBackendOptions {
   /** Engine loader; defaults to the real one. A test seam to simulate installed/missing peers. */
   readonly loader?: EngineLoader;
 }
@@ -30,12 +36,15 @@ export async function createTfjsBackend(
   }
   const skipped: { engine: EngineVariant; reason: string }[] = [];
   for (const candidate of candidates) {
+    let engine: TfjsEngine;
     try {
-      const engine = await loader(candidate);
-      return new TfjsBackend(engine, describeSelection(candidate, skipped));
+      engine = await loader(candidate);
     } catch (error) {
       skipped.push({ engine: candidate, reason: reasonOf(error) });
+      continue;
     }
+    // Outside the try: a bad option is the caller's error, not an unavailable engine.
+    return new TfjsBackend(engine, describeSelection(candidate, skipped), options);
   }
   throw new TensorError(
     'TENSOR_BACKEND_UNAVAILABLE',

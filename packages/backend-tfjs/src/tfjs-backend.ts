@@ -32,6 +32,7 @@ import { tapeGradients } from './gradients.js';
 import { ensureGradients } from './kernel-gradients.js';
 import * as ops from './ops.js';
 import { TfjsTensor } from './tensor-handle.js';
+import { DEFAULT_TRANSPOSE_CACHE_BYTES, TransposeCache } from './transpose-cache.js';
 import { ensureSplitLeadingKernel } from './wasm-split-kernel.js';
 
 /** How a backend came to be chosen (for `tfjs:auto`: which engines were skipped, and why). */
@@ -55,6 +56,17 @@ export function describeSelection(
   };
 }
 
+/** Tuning of a `TfjsBackend`. */
+export interface TfjsBackendOptions {
+  /**
+   * Bytes of transposed copies of Linear weights (the rank-2 B of `matmul(x, w, { transposeB:
+   * true })`) to keep, so each weight is transposed once, not on every call (default 512 MiB;
+   * 0 = off). On the wasm engine a kept copy also keeps XNNPACK's packed copy of it: count
+   * about twice the weight bytes. Copies are freed with their weight and on `scatterUpdate`.
+   */
+  readonly transposeCacheBytes?: number;
+}
+
 /** A Meerkat backend on one TensorFlow.js engine. */
 export class TfjsBackend implements Backend {
   readonly name: string;
@@ -63,10 +75,14 @@ export class TfjsBackend implements Backend {
   readonly #tf: Tf;
   readonly #tfBackend: string;
   readonly #attentionPlan: ops.AttentionPlan;
+  readonly #transposeCache: TransposeCache<TfjsTensor>;
+  /** > 0 while valueAndGradients records f: cached transposes would cut the tape. */
+  #taping = 0;
   readonly #accounting = new ScopeAccounting<TfjsTensor>({
     isHandle: (value): value is TfjsTensor => value instanceof TfjsTensor,
     bytesOf: (x) => x.bytes,
     free: (x) => {
+      this.#transposeCache.drop(x);
       x.inner?.dispose();
       x.inner = null;
     },
@@ -75,6 +91,7 @@ export class TfjsBackend implements Backend {
   constructor(
     engine: TfjsEngine,
     selection: EngineSelection = describeSelection(engine.variant, []),
+    options: TfjsBackendOptions = {},
   ) {
     this.name = `tfjs:${engine.variant}`;
     this.capabilities = capabilitiesFor(engine.variant);
@@ -82,6 +99,14 @@ export class TfjsBackend implements Backend {
     this.#tf = engine.tf;
     this.#tfBackend = engine.tfBackend;
     this.#attentionPlan = { splitBatch: engine.tfBackend === 'wasm' };
+    const budget = options.transposeCacheBytes ?? DEFAULT_TRANSPOSE_CACHE_BYTES;
+    if (!(budget >= 0)) {
+      throw new TensorError(
+        'TENSOR_INVALID_ARGUMENT',
+        `transposeCacheBytes must be a number ≥ 0 (0 turns the cache off), got ${String(budget)}`,
+      );
+    }
+    this.#transposeCache = new TransposeCache(budget);
     if (engine.tfBackend === 'wasm') ensureSplitLeadingKernel(engine.tf);
     ensureGradients(engine.tf);
   }
@@ -187,9 +212,23 @@ export class TfjsBackend implements Backend {
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const A = this.#t(a);
-    const B = this.#t(b);
+    const handle = this.#handle(b);
+    const B = handle.inner!;
     const dims = matmulDims(a, b, options);
+    if (dims.transposeB && !dims.batchedB && this.#taping === 0) {
+      // A Linear weight: multiply by its cached transpose (made once per weight version).
+      const Bt = this.#transposeCache.transposed(this.#activate(), handle, B);
+      if (Bt !== undefined) {
+        const plain = { ...dims, transposeB: false };
+        return this.#run((tf) => ops.matmul(tf, A, Bt, plain), dims.outShape);
+      }
+    }
     return this.#run((tf) => ops.matmul(tf, A, B, dims), dims.outShape);
+  }
+
+  /** Bytes of cached weight transposes held now (see `TfjsBackendOptions.transposeCacheBytes`). */
+  get transposeCacheBytes(): number {
+    return this.#transposeCache.bytes;
   }
 
   add(a: Tensor, b: Tensor): Tensor {
@@ -298,6 +337,7 @@ export class TfjsBackend implements Backend {
       ),
     );
     handle.inner = updated;
+    this.#transposeCache.drop(handle);
     old.dispose();
   }
 
@@ -305,7 +345,13 @@ export class TfjsBackend implements Backend {
     const xs = wrt.map((w) => this.#t(w));
     const tf = this.#activate();
     const { value, grads } = this.#accounting.transient(() => {
-      const result = tapeGradients(tf, () => this.#t(f()), xs);
+      this.#taping++;
+      let result: ReturnType<typeof tapeGradients>;
+      try {
+        result = tapeGradients(tf, () => this.#t(f()), xs);
+      } finally {
+        this.#taping--;
+      }
       // The value may be the inner tensor of a handle f created, which the scope frees when this
       // returns: clones share the data (tfjs reference counts it) and outlive those handles.
       const copies = { value: tf.clone(result.value), grads: result.grads.map((g) => tf.clone(g)) };

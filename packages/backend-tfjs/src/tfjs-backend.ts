@@ -33,6 +33,7 @@ import { ensureGradients } from './kernel-gradients.js';
 import * as ops from './ops.js';
 import { TfjsTensor } from './tensor-handle.js';
 import { DEFAULT_TRANSPOSE_CACHE_BYTES, TransposeCache } from './transpose-cache.js';
+import { ensureRopeKernel, ropeOnWasm } from './wasm-rope-kernel.js';
 import { ensureSplitLeadingKernel } from './wasm-split-kernel.js';
 
 /** How a backend came to be chosen (for `tfjs:auto`: which engines were skipped, and why). */
@@ -75,6 +76,8 @@ export class TfjsBackend implements Backend {
   readonly #tf: Tf;
   readonly #tfBackend: string;
   readonly #attentionPlan: ops.AttentionPlan;
+  /** The wasm engine: this package's own heap kernels (wasm-*-kernel.ts) are registered. */
+  readonly #wasmKernels: boolean;
   readonly #transposeCache: TransposeCache<TfjsTensor>;
   /** > 0 while valueAndGradients records f: cached transposes would cut the tape. */
   #taping = 0;
@@ -98,7 +101,8 @@ export class TfjsBackend implements Backend {
     this.selection = selection;
     this.#tf = engine.tf;
     this.#tfBackend = engine.tfBackend;
-    this.#attentionPlan = { splitBatch: engine.tfBackend === 'wasm' };
+    this.#wasmKernels = engine.tfBackend === 'wasm';
+    this.#attentionPlan = { splitBatch: this.#wasmKernels };
     const budget = options.transposeCacheBytes ?? DEFAULT_TRANSPOSE_CACHE_BYTES;
     if (!(budget >= 0)) {
       throw new TensorError(
@@ -107,7 +111,10 @@ export class TfjsBackend implements Backend {
       );
     }
     this.#transposeCache = new TransposeCache(budget);
-    if (engine.tfBackend === 'wasm') ensureSplitLeadingKernel(engine.tf);
+    if (this.#wasmKernels) {
+      ensureSplitLeadingKernel(engine.tf);
+      ensureRopeKernel(engine.tf);
+    }
     ensureGradients(engine.tf);
   }
 
@@ -275,6 +282,7 @@ export class TfjsBackend implements Backend {
     let tables: { cos: tfc.Tensor; sin: tfc.Tensor } | undefined;
     if (!('positions' in rotary)) tables = { cos: this.#t(rotary.cos), sin: this.#t(rotary.sin) };
     const dims = ropeDims(x, rotary);
+    const oneKernel = this.#wasmKernels && this.#taping === 0;
     return this.#run((tf) => {
       let { cos, sin } = tables ?? { cos: undefined, sin: undefined };
       if (cos === undefined || sin === undefined) {
@@ -283,7 +291,7 @@ export class TfjsBackend implements Backend {
         cos = tf.tensor(host.cos, [p.positions.length, dims.d / 2]);
         sin = tf.tensor(host.sin, [p.positions.length, dims.d / 2]);
       }
-      return ops.rope(tf, X, cos, sin, dims);
+      return oneKernel ? ropeOnWasm(tf, X, cos, sin, dims) : ops.rope(tf, X, cos, sin, dims);
     }, x.shape);
   }
 

@@ -1,5 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tf } from './engines.js';
+import { wasmHeap } from './wasm-heap.js';
 
 /**
  * `MeerkatSplitLeading`: x [n, ...rest] → n tensors [1, ...rest], a kernel for the WebAssembly
@@ -10,21 +11,14 @@ import type { Tf } from './engines.js';
  */
 export const SPLIT_LEADING = 'MeerkatSplitLeading';
 
-/** The part of tfjs-wasm's BackendWasm this kernel uses. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tfc.DataType): tfc.TensorInfo;
-  typedArrayFromHeap(info: tfc.TensorInfo): Float32Array;
-}
-
 function splitLeading({ inputs, backend }: Parameters<tfc.KernelFunc>[0]): tfc.TensorInfo[] {
   const x = inputs['x']!;
-  const wasm = backend as unknown as WasmHeapBackend;
+  const wasm = wasmHeap(backend);
   const n = x.shape[0]!;
   const pieceShape = [1, ...x.shape.slice(1)];
   const pieceSize = pieceShape.reduce((a, b) => a * b, 1);
   const outs: tfc.TensorInfo[] = [];
   for (let i = 0; i < n; i++) outs.push(wasm.makeOutput(pieceShape, x.dtype));
-  // Views are taken after every allocation: an allocation may grow (and move) the heap.
   const source = wasm.typedArrayFromHeap(x);
   outs.forEach((out, i) => {
     wasm.typedArrayFromHeap(out).set(source.subarray(i * pieceSize, (i + 1) * pieceSize));

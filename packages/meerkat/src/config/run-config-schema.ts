@@ -97,9 +97,9 @@ export const detectorSchema = z.strictObject({
   tauQuiet: z.number().min(0).max(1).default(0.7),
   sigmaRel: z.number().positive().default(0.1),
   /** Length of the initial window (first steps of the calibration path). */
-  initialSteps: positiveInt.default(8),
+  initialSteps: positiveInt.default(10),
   /** Length of the later window (last steps of the calibration path). */
-  laterSteps: positiveInt.default(16),
+  laterSteps: positiveInt.default(25),
   combine: z.enum(['and', 'or']).default('and'),
 });
 
@@ -107,7 +107,7 @@ export const vpSchema = z.strictObject({
   /** Rounds of the GradIP calibration phase (R_cal). */
   calibrationRounds: positiveInt.default(1),
   /** Local steps per client per calibration round (T_cal): long, unsynchronised paths. */
-  calibrationSteps: positiveInt.default(40),
+  calibrationSteps: positiveInt.default(50),
   /** Local steps of a flagged client per round after detection. */
   flaggedSteps: positiveInt.default(1),
   detector: detectorSchema.prefault({}),
@@ -140,7 +140,7 @@ export const runConfigSchema = z.strictObject({
   eps: z.number().positive().default(1e-3),
   /** Directions per ZO step (streams 0..n−1), averaged. */
   directions: positiveInt.default(1),
-  batchSize: positiveInt.default(8),
+  batchSize: positiveInt.default(4),
   mask: maskSchema.prefault({}),
   evaluation: evaluationSchema.prefault({}),
   vp: vpSchema.prefault({}),

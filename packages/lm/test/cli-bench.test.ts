@@ -78,6 +78,32 @@ describe('meerkat-lm bench', () => {
     expect(r.err).toContain('meerkat-lm bench: matmul 256³');
   });
 
+  it('--max-seconds 0 cuts warm-up and timing to one forward each, and the report says so', async () => {
+    const r = await bench(
+      '--config',
+      'stories260K',
+      '--batch',
+      '1',
+      '--seq',
+      '4',
+      '--backend',
+      'tfjs:wasm',
+      '--warmup',
+      '3',
+      '--reps',
+      '5',
+      '--max-seconds',
+      '0',
+      '--json',
+      '--quiet',
+    );
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as BenchReport;
+    expect(report.warmup).toBe(1);
+    expect(report.reps).toBe(1);
+    checkConsistent(report, 1, 4, 1);
+  });
+
   it.skipIf(!HAVE_STORIES)(
     `--model on the real stories260K with --logits last, readable and --quiet${STORIES_SKIP_NOTE}`,
     async () => {

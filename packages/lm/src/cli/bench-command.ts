@@ -77,6 +77,9 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
   const warmup = flags.number('warmup');
   const reps = flags.number('reps');
   const seed = flags.number('seed');
+  const maxSeconds = flags.has('max-seconds')
+    ? flags.number('max-seconds')
+    : Number.POSITIVE_INFINITY;
   if (logits === 'all' && seq < 2) {
     throw new CliUsageError(
       'CLI_BAD_NUMBER',
@@ -113,14 +116,22 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
       }
       return (performance.now() - start) / 1000;
     };
-    for (let i = 0; i < warmup; i++) {
+    // Warm-ups and timed forwards each stop early once they have used --max-seconds (≥ 1 runs).
+    let warmSpent = 0;
+    let warmups = 0;
+    while (warmups < warmup && warmSpent <= maxSeconds) {
       const s = await once();
-      progress(`warm-up ${i + 1}/${warmup}: ${s.toFixed(3)} s`);
+      warmSpent += s;
+      warmups++;
+      progress(`warm-up ${warmups}/${warmup}: ${s.toFixed(3)} s`);
     }
     const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      times.push(await once());
-      progress(`forward ${i + 1}/${reps}: ${times[i]!.toFixed(3)} s`);
+    let spent = 0;
+    while (times.length < reps && (times.length === 0 || spent <= maxSeconds)) {
+      const s = await once();
+      times.push(s);
+      spent += s;
+      progress(`forward ${times.length}/${reps}: ${s.toFixed(3)} s`);
     }
     const probe = await probeMatmul(backend, matmulProbeCases(config, batch * seq), {
       onTiming: (t) => progress(`matmul ${t.label}: ${t.gflops.toFixed(2)} GFLOP/s`),
@@ -155,8 +166,8 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
       flops_attention: flops.attention,
       flops_formula: FLOPS_FORMULA,
       flops_2nt: 2 * params * batch * seq,
-      warmup,
-      reps,
+      warmup: warmups,
+      reps: times.length,
       load_s: loadSeconds,
       forward_s: forwardSeconds,
       forward_s_min: Math.min(...times),
@@ -248,6 +259,14 @@ export const benchCommand: Command = {
         min: 1,
         default: 3,
         description: 'timed forwards (the median counts)',
+      },
+      {
+        name: 'max-seconds',
+        kind: 'number',
+        valueName: 'S',
+        min: 0,
+        description:
+          'stop warming up, and stop timing, once that phase has taken S seconds (at least one timed forward runs); the report gives the counts done',
       },
       {
         name: 'seed',

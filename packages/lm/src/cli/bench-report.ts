@@ -44,7 +44,9 @@ export interface BenchReport {
   readonly flops_formula: string;
   /** 2 · params · tokens, the count `shared/bench/peer_torch.py` reports. */
   readonly flops_2nt: number;
+  /** Warm-up forwards done (fewer than asked when --max-seconds cut them short). */
   readonly warmup: number;
+  /** Timed forwards done. */
   readonly reps: number;
   readonly load_s: number;
   /** Median of the timed repetitions. */

@@ -4,6 +4,8 @@ import {
   accuracyByBytesChart,
   accuracyByRoundChart,
   type ChartSpec,
+  type DetectorPoint,
+  detectorChart,
   gradipChart,
   lossByRoundChart,
 } from './chart-specs.js';
@@ -18,7 +20,13 @@ import {
   seriesCurves,
 } from './report-data.js';
 import { REPORT_CSS } from './report-style.js';
-import { detectionRows, detectionTables, finalMetricsTable, runsTable } from './report-tables.js';
+import {
+  detectionRows,
+  detectionTables,
+  detectorClientsTable,
+  finalMetricsTable,
+  runsTable,
+} from './report-tables.js';
 
 export interface ReportOptions {
   /** Page title; default `Meerkat report`. */
@@ -51,6 +59,40 @@ function seriesOf(runs: readonly RunRecord[], labels?: ReadonlyMap<string, strin
   return derived.map((r) => ({ run: r.run, series: labels?.get(r.run.dir) ?? r.series }));
 }
 
+function detectorPoints(runs: readonly RunRecord[]): DetectorPoint[] {
+  return runs.flatMap((run) =>
+    (run.detection?.clients ?? []).map((c) => ({
+      run: run.name,
+      client: c.clientId,
+      kind: c.truth,
+      flagged: c.flagged,
+      rhoLater: c.rhoLater,
+      rhoQuiet: c.rhoQuiet,
+    })),
+  );
+}
+
+interface Thresholds {
+  readonly tauLater: number;
+  readonly tauQuiet: number;
+  readonly combine: 'and' | 'or';
+}
+
+/** The detector thresholds of the runs' configs when they all agree, else null. */
+function sharedThresholds(runs: readonly RunRecord[]): Thresholds | null {
+  const found = runs
+    .filter((r) => r.detection !== null)
+    .map((r) => {
+      const vp = (r.config as { vp?: { detector?: Partial<Thresholds> } } | null)?.vp?.detector;
+      return typeof vp?.tauLater === 'number' && typeof vp.tauQuiet === 'number'
+        ? { tauLater: vp.tauLater, tauQuiet: vp.tauQuiet, combine: vp.combine ?? 'and' }
+        : null;
+    });
+  const first = found[0];
+  if (first === undefined || first === null) return null;
+  return found.every((t) => JSON.stringify(t) === JSON.stringify(first)) ? first : null;
+}
+
 /**
  * Builds the self-contained HTML report of one or more runs: every chart is an inline SVG
  * rendered here by Vega, the CSS is inline, and the page loads nothing (no scripts, no URLs).
@@ -66,6 +108,8 @@ export async function buildReport(
   charts.push(accuracyByBytesChart(curves));
   const gradip = gradipPoints(series);
   if (gradip.length > 0) charts.push(gradipChart(gradip));
+  const detector = detectorPoints(runs);
+  if (detector.length > 0) charts.push(detectorChart(detector, sharedThresholds(runs)));
   const svgs = await Promise.all(charts.map((c) => renderSvg(c.spec)));
 
   const detections = detectionRows(series);
@@ -78,14 +122,14 @@ export async function buildReport(
   );
   if (gradip.length === 0) {
     sections.push(
-      '<section><h2>GradIP</h2><p class="note">No run recorded GradIP values (only Meerkat-vp computes them).</p></section>',
+      '<section><h2>GradIP</h2><p class="note">No run recorded GradIP values (GradIP needs a mask calibrated with ḡ_pre; full-zo and the random/magnitude baselines have none).</p></section>',
     );
   }
   sections.push(
     `<section><h2>Meerkat-vp detection</h2>${
       detections.length === 0
         ? '<p class="note">No Meerkat-vp run among these: nothing was detected.</p>'
-        : detectionTables(detections)
+        : `${detectionTables(detections)}${detectorClientsTable(runs)}`
     }</section>`,
   );
   sections.push(`<section><h2>Runs</h2>${runsTable(series)}</section>`);

@@ -21,12 +21,19 @@ const CONFIG = {
 
 const seriesColor = { field: 'series', type: 'nominal', title: 'method' } as const;
 const bandFill = { field: 'series', type: 'nominal', legend: null } as const;
-const roundAxis = {
-  field: 'round',
-  type: 'quantitative',
-  title: 'round',
-  axis: { tickMinStep: 1, format: 'd' },
-} as const;
+/** The x encoding of rounds: integer ticks only (every round when there are few). */
+function roundAxis(rounds: readonly number[]) {
+  const max = Math.max(0, ...rounds);
+  const min = Math.min(max, ...rounds);
+  const values =
+    max - min <= 12 ? Array.from({ length: max - min + 1 }, (_, i) => min + i) : undefined;
+  return {
+    field: 'round',
+    type: 'quantitative',
+    title: 'round',
+    axis: { format: 'd', tickMinStep: 1, ...(values === undefined ? {} : { values }) },
+  } as const;
+}
 
 /** Powers of ten covering [min, max] (tick values for a log axis), at least two of them. */
 export function decadeTicks(values: readonly number[]): number[] {
@@ -54,7 +61,7 @@ export function accuracyByRoundChart(points: readonly CurvePoint[]): ChartSpec {
       height: HEIGHT,
       config: CONFIG,
       data: { values: values.map((p) => ({ ...p })) },
-      encoding: { x: roundAxis },
+      encoding: { x: roundAxis(values.map((p) => p.round)) },
       layer: [
         {
           mark: { type: 'area', opacity: 0.18 },
@@ -95,7 +102,7 @@ export function lossByRoundChart(points: readonly CurvePoint[]): ChartSpec {
       height: HEIGHT,
       config: CONFIG,
       data: { values: values.map((p) => ({ ...p })) },
-      encoding: { x: roundAxis },
+      encoding: { x: roundAxis(values.map((p) => p.round)) },
       layer: [
         {
           mark: { type: 'area', opacity: 0.18 },
@@ -182,7 +189,7 @@ export function gradipChart(points: readonly GradipPoint[]): ChartSpec {
       data: { values: points.map((p) => ({ ...p })) },
       mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.4, opacity: 0.75 },
       encoding: {
-        x: roundAxis,
+        x: roundAxis(points.map((p) => p.round)),
         y: {
           field: 'absGradip',
           type: 'quantitative',
@@ -204,5 +211,100 @@ export function gradipChart(points: readonly GradipPoint[]): ChartSpec {
         ],
       },
     },
+  };
+}
+
+/** One client's detector features in one run (from RUN_DIR/detection.json). */
+export interface DetectorPoint {
+  readonly run: string;
+  readonly client: string;
+  readonly kind: 'extreme' | 'normal';
+  readonly flagged: boolean;
+  readonly rhoLater: number;
+  readonly rhoQuiet: number;
+}
+
+/**
+ * Meerkat-vp's detector features per client: ρ_later (log x) against ρ_quiet, coloured by the
+ * truth, filled when flagged, with the thresholds as rules (flagged when both are exceeded).
+ */
+export function detectorChart(
+  points: readonly DetectorPoint[],
+  thresholds: {
+    readonly tauLater: number;
+    readonly tauQuiet: number;
+    readonly combine: 'and' | 'or';
+  } | null,
+): ChartSpec {
+  const kinds = (['extreme', 'normal'] as const).filter((k) => points.some((p) => p.kind === k));
+  const xs = points.map((p) => Math.max(p.rhoLater, 1e-3));
+  const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [
+    {
+      data: {
+        values: points.map((p) => ({
+          ...p,
+          rhoLaterPlot: Math.max(p.rhoLater, 1e-3),
+          state: p.flagged ? 'flagged' : 'not flagged',
+        })),
+      },
+      mark: { type: 'point', size: 90, strokeWidth: 2, opacity: 0.9 },
+      encoding: {
+        x: {
+          field: 'rhoLaterPlot',
+          type: 'quantitative',
+          title: 'ρ_later = mean|GradIP| early ÷ late (log)',
+          scale: { type: 'log' },
+          axis: { values: decadeTicks([...xs, thresholds?.tauLater ?? 1]) },
+        },
+        y: {
+          field: 'rhoQuiet',
+          type: 'quantitative',
+          title: 'ρ_quiet = share of quiet steps',
+          scale: { domain: [0, 1] },
+        },
+        color: {
+          field: 'kind',
+          type: 'nominal',
+          title: 'client data',
+          scale: { domain: kinds, range: kinds.map((k) => KIND_COLORS[k]) },
+        },
+        shape: {
+          field: 'state',
+          type: 'nominal',
+          title: 'detector',
+          scale: { domain: ['flagged', 'not flagged'], range: ['diamond', 'circle'] },
+        },
+        tooltip: [
+          { field: 'run', type: 'nominal' },
+          { field: 'client', type: 'nominal' },
+          { field: 'rhoLater', type: 'quantitative', format: '.3g' },
+          { field: 'rhoQuiet', type: 'quantitative', format: '.3g' },
+        ],
+      },
+    },
+  ];
+  if (thresholds !== null) {
+    layers.push(
+      {
+        data: { values: [{ tau: thresholds.tauLater }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#555555' },
+        encoding: { x: { field: 'tau', type: 'quantitative' } },
+      },
+      {
+        data: { values: [{ tau: thresholds.tauQuiet }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#555555' },
+        encoding: { y: { field: 'tau', type: 'quantitative' } },
+      },
+    );
+  }
+  return {
+    id: 'detector',
+    title: 'Meerkat-vp detector features per client',
+    caption: `Each point is one client of one run after the GradIP calibration phase.${
+      thresholds === null
+        ? ''
+        : ` Dashed lines: the thresholds τ_later = ${thresholds.tauLater} and τ_quiet = ${thresholds.tauQuiet}; a client beyond ${thresholds.combine === 'and' ? 'both' : 'either'} is flagged.`
+    }`,
+    spec: { $schema: SCHEMA, width: WIDTH, height: HEIGHT, config: CONFIG, layer: layers },
   };
 }

@@ -21,6 +21,7 @@ table { border-collapse: collapse; background: #fff; font-variant-numeric: tabul
 th, td { border: 1px solid #e5e7eb; padding: 5px 10px; text-align: right; white-space: nowrap; }
 th { background: #f3f4f6; font-weight: 600; }
 td:first-child, th:first-child { text-align: left; }
+table[data-table="detection-clients"] td:last-child { text-align: left; white-space: normal; }
 p.note { color: #6b7280; }
 p.summary { font-weight: 600; }
 `;

@@ -1,6 +1,7 @@
 import { formatBytes, formatNumber, formatPercent, formatSeconds } from '../cli/format.js';
 import type { DetectionSummary } from '../run-files.js';
 import { htmlTable } from './html.js';
+import type { RunRecord } from './read-run-dir.js';
 import { runLocalSteps, runSeed, type SeriesRun } from './report-data.js';
 import { meanStd } from './stats.js';
 
@@ -147,4 +148,25 @@ export function detectionTables(rows: readonly DetectionRow[]): string {
   const precision = tp + fp === 0 ? null : tp / (tp + fp);
   const recall = tp + fn === 0 ? null : tp / (tp + fn);
   return `${confusion}\n<p class="summary">Over ${rows.length} run(s): precision ${formatPercent(precision)}, recall ${formatPercent(recall)}.</p>\n${perRun}`;
+}
+
+/** Per client of every run with detection.json: truth, verdict, ρ_later, ρ_quiet, the reason. */
+export function detectorClientsTable(runs: readonly RunRecord[]): string {
+  const rows = runs.flatMap((run) =>
+    (run.detection?.clients ?? []).map((c) => [
+      run.name,
+      c.clientId,
+      c.truth,
+      c.flagged ? 'flagged' : '–',
+      formatNumber(c.rhoLater, 3),
+      formatNumber(c.rhoQuiet, 3),
+      c.reason,
+    ]),
+  );
+  if (rows.length === 0) return '';
+  return `<h3>Per client</h3>${htmlTable(
+    'detection-clients',
+    ['run', 'client', 'truth', 'verdict', 'ρ_later', 'ρ_quiet', 'reason'],
+    rows,
+  )}`;
 }

@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { ExperimentCell } from '../../experiment/expand-grid.js';
+import { loadExperimentConfig } from '../../experiment/experiment-config.js';
+import { type CellRunner, runExperiment } from '../../experiment/run-experiment.js';
+import { Meerkat } from '../../meerkat.js';
+import { RUN_FILES } from '../../run-files.js';
+import { builtCliPath } from '../built-cli.js';
+import { CliError } from '../cli-error.js';
+import type { CliIo } from '../cli-io.js';
+import type { CliCommand } from '../command.js';
+import { formatSeconds } from '../format.js';
+import { resolvePath } from '../paths.js';
+import { ProgressReporter } from '../progress.js';
+import { driveTraining } from '../train-driver.js';
+
+/** A cell whose run directory has rounds on disk but no summary is continued, not restarted. */
+function startedBefore(runDir: string): boolean {
+  return (
+    existsSync(join(runDir, RUN_FILES.checkpoint)) || existsSync(join(runDir, RUN_FILES.metrics))
+  );
+}
+
+function inProcessRunner(io: CliIo, baseDir: string): CellRunner {
+  return async (config, cell) => {
+    const runDir = config.runDir as string;
+    const trainer = startedBefore(runDir)
+      ? Meerkat.resume(runDir)
+      : new Meerkat(config, { baseDir });
+    const progress = io.stderr.isTTY === true ? new ProgressReporter(io.stderr, cell.id) : null;
+    await driveTraining(trainer, progress);
+  };
+}
+
+function childProcessRunner(io: CliIo, cli: string, baseDir: string): CellRunner {
+  return async (config, cell: ExperimentCell) => {
+    const runDir = config.runDir as string;
+    let args: string[];
+    if (startedBefore(runDir)) args = ['train', '--resume', runDir, '--quiet'];
+    else {
+      const file = `${runDir}.config.json`;
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+      args = ['train', '--config', file, '--quiet'];
+    }
+    await new Promise<void>((resolveRun, reject) => {
+      const child = spawn(process.execPath, [cli, ...args], {
+        cwd: baseDir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code === 0) resolveRun();
+        else {
+          io.stderr.write(stderr);
+          reject(
+            new Error(
+              `cell ${cell.id} failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`,
+            ),
+          );
+        }
+      });
+    });
+  };
+}
+
+export const experimentCommand: CliCommand = {
+  spec: {
+    name: 'experiment',
+    summary:
+      'Run a grid of training runs (methods × local steps × seeds …) from an experiment file and write results.md, results.json (mean ± std over seeds) and report.html. Finished cells are skipped, so an interrupted experiment resumes.',
+    positionals: [
+      { name: 'FILE.json', description: 'experiment file (experiments/*.json)', required: true },
+    ],
+    flags: [
+      {
+        name: 'out',
+        type: 'string',
+        value: 'DIR',
+        description: 'results directory',
+        defaultText: '<file dir>/results/<name>',
+      },
+      {
+        name: 'parallel',
+        type: 'integer',
+        min: 1,
+        max: 16,
+        description:
+          "cells at once, each in its own process (needs the built CLI); default: the file's parallel",
+      },
+      {
+        name: 'model',
+        type: 'string',
+        value: 'DIR',
+        description: "override every cell's model directory",
+      },
+      {
+        name: 'dry-run',
+        type: 'boolean',
+        description: 'list the cells and what would run, train nothing',
+      },
+    ],
+    notes: ['Example: meerkat experiment experiments/vp-vs-meerkat.json'],
+  },
+  async run(args, io) {
+    const file = resolvePath(io, args.positionals[0] as string);
+    const experiment = await loadExperimentConfig(file);
+    const baseDir = dirname(file);
+    const outDir = resolvePath(io, args.string('out') ?? join(baseDir, 'results', experiment.name));
+    const parallel = args.number('parallel') ?? experiment.parallel;
+    let runCell: CellRunner;
+    if (parallel > 1) {
+      const cli = builtCliPath();
+      if (cli === null) {
+        throw new CliError(
+          'CLI_INVALID_VALUE',
+          'meerkat experiment: --parallel > 1 runs cells through the built CLI (dist/cli.js), which is missing: run `npm run build` first, or use --parallel 1',
+        );
+      }
+      runCell = childProcessRunner(io, cli, baseDir);
+    } else runCell = inProcessRunner(io, baseDir);
+    const model = args.string('model');
+    const outcome = await runExperiment(experiment, {
+      outDir,
+      baseDir,
+      runCell,
+      parallel,
+      command: `meerkat experiment ${basename(dirname(file))}/${basename(file)}`,
+      ...(model === undefined ? {} : { patch: { model: resolvePath(io, model) } }),
+      dryRun: args.flag('dry-run'),
+      onCell: (e) => {
+        const where = `[${e.index + 1}/${e.total}] ${e.cell.id}`;
+        if (e.type === 'skip') io.stderr.write(`${where}: finished before, skipped\n`);
+        else if (e.type === 'start') io.stderr.write(`${where}: started\n`);
+        else io.stderr.write(`${where}: done in ${formatSeconds(e.seconds)}\n`);
+      },
+    });
+    if (args.flag('dry-run')) {
+      for (const cell of outcome.cells)
+        io.stdout.write(`${cell.id}\t${cell.series}\t${JSON.stringify(cell.config)}\n`);
+      io.stdout.write(`${outcome.cells.length} cells, ${outcome.skipped} finished before\n`);
+      return 0;
+    }
+    io.stdout.write(outcome.resultsMarkdown);
+    io.stdout.write(
+      `\nran ${outcome.ran} cell(s), skipped ${outcome.skipped}; wrote ${outcome.files.markdown}, ${outcome.files.json}, ${outcome.files.report}\n`,
+    );
+    return 0;
+  },
+};

@@ -22,6 +22,7 @@ export interface PublishManifestInput {
   readonly run: RunDescriptor;
   readonly mask: SparseMask;
   readonly hyperparameters: RunManifest['hyperparameters'];
+  readonly config?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -49,6 +50,7 @@ export async function publishRunManifest(
     run: input.run,
     mask,
     hyperparameters: input.hyperparameters,
+    config: JSON.parse(JSON.stringify(input.config ?? {})) as Record<string, unknown>,
     createdAt: new Date().toISOString(),
   };
   const bytes = new TextEncoder().encode(JSON.stringify(manifest));

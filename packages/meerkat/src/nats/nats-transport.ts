@@ -73,6 +73,7 @@ export class NatsTransport implements Transport {
   private closed = false;
   /** Tail of the shared handler queue when `serialClients` is set. */
   private clientTurn: Promise<void> = Promise.resolve();
+  private coordinatorLink: NatsCoordinatorLink | undefined;
 
   constructor(private readonly options: NatsTransportOptions) {
     this.limits = { ...DEFAULT_UPLINK_LIMITS, ...options.limits };
@@ -88,7 +89,13 @@ export class NatsTransport implements Transport {
     await ensureRunStreams(jsm, this.options.subjects, this.limits.maxMessageBytes);
   }
 
+  /** The coordinator link (one per transport: every call returns the same link). */
   coordinator(): NatsCoordinatorLink {
+    this.coordinatorLink ??= this.createCoordinatorLink();
+    return this.coordinatorLink;
+  }
+
+  private createCoordinatorLink(): NatsCoordinatorLink {
     const { nc, subjects } = this.options;
     const limits = this.limits;
     const log = this.logger.child({ role: 'coordinator' });

@@ -43,6 +43,11 @@ export const runManifestSchema = z.strictObject({
   mask: maskReferenceSchema,
   /** The coordinator's hyperparameters (rounds, clients per round, steps…), as plain JSON. */
   hyperparameters: z.record(z.string(), z.union([z.string(), finite, z.boolean(), z.null()])),
+  /**
+   * The coordinator's resolved run config (task template, verbalizer, partition…), so a client
+   * builds the same prompts; paths in it are the coordinator's, a client overrides model/data.
+   */
+  config: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
 });
 

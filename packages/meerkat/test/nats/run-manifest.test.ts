@@ -86,6 +86,7 @@ describe('run manifest in KV and the mask in the object store (stories260K layou
       run,
       mask,
       hyperparameters: { rounds: 3, clientsPerRound: 4, localSteps: 2 },
+      config: { rounds: 3, task: { maxTokens: 32 } },
     });
     expect(published.protocolVersion).toBe(PROTOCOL_VERSION);
     expect(published.mask.bytes).toBe(encodeMask(mask).length);

@@ -1,0 +1,181 @@
+import { TrainableView } from '@meerkat/lm';
+import { createLayout } from '@meerkat/sparse-mask';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { LoadedModel } from '../cli/load-model.js';
+import { ModelReplica } from '../client/model-replica.js';
+import { TrainingClient } from '../client/training-client.js';
+import { parseRunConfig } from '../config/parse-run-config.js';
+import type { LabeledExample } from '../data/labeled-example.js';
+import { loadCsv } from '../data/load-csv.js';
+import { loadJsonl } from '../data/load-jsonl.js';
+import { partitionClients } from '../data/partition-clients.js';
+import { loadExamples, splitTaskData } from '../data/task-data.js';
+import { MeerkatError } from '../errors.js';
+import type { DownlinkMessage } from '../protocol/messages.js';
+import type { ClientLink } from '../protocol/transport.js';
+import { ClassificationTask } from '../task/classification-task.js';
+import { type JsonLogger, silentLogger } from './json-logger.js';
+import { joinRunManifest, readRunManifest } from './manifest-store.js';
+import { NatsTransport } from './nats-transport.js';
+import { RunSubjects } from './subjects.js';
+
+export interface JoinRunOptions {
+  /** A connection with this client's credentials (inbox prefix of `clientId`). */
+  readonly nc: NatsConnection;
+  readonly run: string;
+  readonly clientId: string;
+  /** Loads the model directory (the manifest's config names the coordinator's; `--model` overrides). */
+  readonly loadModel: (dir: string) => Promise<LoadedModel>;
+  readonly modelDir?: string;
+  /**
+   * The client's own examples (JSONL or CSV with `text` and `label`). Without it the client
+   * takes its shard of the coordinator's configured data and partition (a simulation of real
+   * silos, and what the equivalence test uses).
+   */
+  readonly dataFile?: string;
+  readonly logger?: JsonLogger;
+  /** How long to wait for the coordinator's manifest (ms, default 60 000). */
+  readonly manifestWaitMs?: number;
+  /** Heartbeat interval on the presence subject (ms, default 2000; 0 = none). */
+  readonly presenceMs?: number;
+}
+
+function ownExamples(path: string): LabeledExample[] {
+  return path.toLowerCase().endsWith('.csv') ? loadCsv(path) : loadJsonl(path);
+}
+
+/**
+ * `meerkat join`: reads the run manifest, refuses a model of another layout, fetches the mask
+ * (sha256-checked), and runs the trainer's own TrainingClient over NATS until the coordinator's
+ * `finish`. Returns the final θ the client holds (bit-identical to the coordinator's).
+ */
+export async function joinRun(
+  options: JoinRunOptions,
+): Promise<{ theta: Float32Array; rounds: number }> {
+  const { nc, clientId } = options;
+  const subjects = new RunSubjects(options.run);
+  const log = (options.logger ?? silentLogger).child({
+    role: 'client',
+    clientId,
+    run: options.run,
+  });
+  const first = await joinRunManifestWithModel(options, subjects);
+  const { manifest, mask, loaded } = first;
+  try {
+    const config = parseRunConfig({
+      ...manifest.config,
+      ...(options.modelDir !== undefined ? { model: options.modelDir } : {}),
+    });
+    const { model, tokenizer } = loaded;
+    const task = new ClassificationTask(
+      tokenizer,
+      config.task.template,
+      config.task.verbalizer,
+      config.task.maxTokens,
+    );
+    let examples: readonly LabeledExample[];
+    let labels: Int32Array;
+    if (options.dataFile !== undefined) {
+      examples = ownExamples(options.dataFile);
+      const ids = new Map(task.labels.map((l, i) => [l, i]));
+      labels = Int32Array.from(examples, (e, i) => {
+        const id = ids.get(e.label);
+        if (id === undefined) {
+          throw new MeerkatError(
+            'MEERKAT_DATA_INVALID',
+            `${options.dataFile} example ${i}: label ${JSON.stringify(e.label)} is not one of the run's labels (${task.labels.join(', ')})`,
+          );
+        }
+        return id;
+      });
+    } else {
+      const seed = BigInt(config.seed);
+      const split = splitTaskData(loadExamples(config.task.data), task.labels, {
+        seed,
+        testExamples: config.task.testExamples,
+        ...(config.task.trainExamples === undefined
+          ? {}
+          : { trainExamples: config.task.trainExamples }),
+      });
+      const shard = partitionClients(config, split, seed).clients.find(
+        (c) => c.clientId === clientId,
+      );
+      if (shard === undefined) {
+        throw new MeerkatError(
+          'MEERKAT_CONFIG_INVALID',
+          `Run ${options.run} has no client ${JSON.stringify(clientId)} in its partition; pass --data FILE with this client's own examples.`,
+        );
+      }
+      examples = Array.from(shard.indices, (i) => split.train[i]!);
+      labels = Int32Array.from(shard.indices, (i) => split.trainLabels[i]!);
+    }
+    const view = await TrainableView.create(model, mask.indices);
+    const replica = ModelReplica.create(view);
+    const transport = new NatsTransport({ nc, subjects, logger: log });
+    const inner = transport.client(clientId);
+    let finished: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    let rounds = 0;
+    const link: ClientLink = {
+      clientId,
+      send: (m) => inner.send(m),
+      onMessage: (handler) =>
+        inner.onMessage(async (m: DownlinkMessage) => {
+          await handler(m);
+          if (m.type === 'announce') {
+            rounds++;
+            log.log('info', 'round-done', { round: m.round + 1, steps: m.steps });
+          }
+          if (m.type === 'finish') finished();
+        }),
+    };
+    const client = new TrainingClient({
+      link,
+      replica,
+      model,
+      task,
+      examples,
+      labels,
+      layoutFingerprint: mask.fingerprint,
+    });
+    await client.join();
+    log.log('info', 'joined', { examples: examples.length, k: mask.indices.length });
+    const presenceMs = options.presenceMs ?? 2000;
+    const beat =
+      presenceMs > 0
+        ? setInterval(
+            () => nc.publish(subjects.presence(clientId), String(replica.round)),
+            presenceMs,
+          )
+        : null;
+    try {
+      await done;
+    } finally {
+      if (beat !== null) clearInterval(beat);
+      await transport.close();
+    }
+    log.log('info', 'finished', { round: replica.round });
+    return { theta: replica.theta(), rounds };
+  } finally {
+    loaded.dispose();
+  }
+}
+
+async function joinRunManifestWithModel(options: JoinRunOptions, subjects: RunSubjects) {
+  // The model directory may come from the manifest, so read it before loading the model.
+  const manifest = await readRunManifest(options.nc, subjects, {
+    waitMs: options.manifestWaitMs ?? 60_000,
+  });
+  const dir = options.modelDir ?? String(manifest.config.model ?? '');
+  const loaded = await options.loadModel(dir);
+  try {
+    const layout = createLayout(loaded.model.specs);
+    const { mask } = await joinRunManifest(options.nc, subjects, layout);
+    return { manifest, mask, loaded };
+  } catch (e) {
+    loaded.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+import { decodeMask } from '@meerkat/sparse-mask';
+import type { Backend } from '@meerkat/tensor';
+import { crc32 } from '@meerkat/zo-estimator';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+import { parseRunConfig, type RunConfig } from '../config/parse-run-config.js';
+import { MeerkatError } from '../errors.js';
+import type { TrainerEvent } from '../events.js';
+import { Meerkat } from '../meerkat.js';
+import { METHOD_PRESETS } from '../methods.js';
+import type { RunDescriptor } from '../protocol/messages.js';
+import type { RunSummary } from '../run-files.js';
+import { RUN_FILES } from '../run-files.js';
+import { CoordinatorOnlyTransport } from './coordinator-only-transport.js';
+import { type JsonLogger, silentLogger } from './json-logger.js';
+import { publishRunManifest } from './manifest-store.js';
+import { NatsTransport } from './nats-transport.js';
+import { type RunState, writeRunState } from './run-state.js';
+import { RunSubjects } from './subjects.js';
+
+export interface ServeRunOptions {
+  /** A connection with the coordinator's credentials. */
+  readonly nc: NatsConnection;
+  /** The run config (as `new Meerkat` takes it); its runDir's name is the run id. */
+  readonly config: unknown;
+  readonly baseDir?: string;
+  readonly backend?: Backend;
+  readonly logger?: JsonLogger;
+  /** Called with every trainer event (progress). */
+  readonly onEvent?: (event: TrainerEvent) => void;
+}
+
+function thetaCrc(theta: Float32Array | undefined): string | null {
+  if (theta === undefined) return null;
+  return crc32(new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength))
+    .toString(16)
+    .padStart(8, '0');
+}
+
+/**
+ * `meerkat serve`: runs the trainer's coordinator (the same Coordinator as the simulation) over
+ * NATS with every client remote. After setup it publishes the manifest (mask in the object
+ * store), then the run state after every round; clients join with `meerkat join`.
+ */
+export async function serveRun(
+  options: ServeRunOptions,
+): Promise<{ summary: RunSummary; theta: Float32Array }> {
+  const transportLog = (options.logger ?? silentLogger).child({ role: 'coordinator' });
+  const trainerOptions = {
+    ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
+    ...(options.backend !== undefined ? { backend: options.backend } : {}),
+  };
+  // Parse first (typed config errors before anything touches NATS).
+  const config: RunConfig = parseRunConfig(
+    options.config,
+    options.baseDir !== undefined ? { baseDir: options.baseDir } : {},
+  );
+  const subjects = new RunSubjects(basename(config.runDir));
+  const nats = new NatsTransport({ nc: options.nc, subjects, logger: transportLog });
+  await nats.prepare();
+  const link = nats.coordinator();
+  const trainer = new Meerkat(options.config, {
+    ...trainerOptions,
+    transport: new CoordinatorOnlyTransport(nats),
+  });
+  const log = transportLog;
+  const clients: string[] = [];
+  const flagged: string[] = [];
+  const state = (s: Partial<RunState> & Pick<RunState, 'status' | 'round'>): RunState => ({
+    run: subjects.run,
+    rounds: config.rounds,
+    thetaCrc32: thetaCrc(trainer.theta),
+    clients,
+    participants: [],
+    flagged,
+    lastSequence: link.lastSequence,
+    updatedAt: new Date().toISOString(),
+    ...s,
+  });
+  const events = trainer.run();
+  for (;;) {
+    const next = await events.next();
+    if (next.done === true) {
+      const theta = trainer.theta!;
+      await writeRunState(
+        options.nc,
+        subjects,
+        state({ status: 'finished', round: config.rounds }),
+      );
+      log.log('info', 'run-finished', { rounds: config.rounds, thetaCrc32: thetaCrc(theta) });
+      return { summary: next.value, theta };
+    }
+    const e = next.value;
+    options.onEvent?.(e);
+    if (e.type === 'setup') {
+      clients.push(...e.clients.map((c) => c.id));
+      const maskPath = config.mask.file ?? join(config.runDir, 'mask.bin');
+      let maskBytes: Uint8Array;
+      try {
+        maskBytes = new Uint8Array(readFileSync(maskPath));
+      } catch (cause) {
+        throw new MeerkatError(
+          'MEERKAT_INVALID_STATE',
+          `meerkat serve publishes the run's mask, but method ${config.method} left none at ${maskPath} (full ZO over NATS is not supported yet).`,
+          { cause },
+        );
+      }
+      const mask = decodeMask(maskBytes);
+      const run: RunDescriptor = {
+        runId: subjects.run,
+        runSeed: String(config.seed),
+        dataSeed: String(config.seed),
+        optimizer: METHOD_PRESETS[config.method].optimizer,
+        lr: config.lr,
+        eps: config.eps,
+        directions: config.directions,
+        distribution: 'gaussian',
+        batchSize: config.batchSize,
+        k: mask.indices.length,
+        layoutFingerprint: mask.fingerprint,
+      };
+      await publishRunManifest(options.nc, subjects, {
+        run,
+        mask,
+        hyperparameters: {
+          method: config.method,
+          rounds: config.rounds,
+          clients: config.clients,
+          localSteps: config.localSteps,
+          participation: config.participation,
+        },
+        config: config as unknown as Record<string, unknown>,
+      });
+      await writeRunState(
+        options.nc,
+        subjects,
+        state({ status: 'waiting-for-clients', round: e.startRound }),
+      );
+      log.log('info', 'manifest-published', {
+        k: run.k,
+        clients: clients.length,
+        runFiles: RUN_FILES.metrics,
+      });
+    } else if (e.type === 'round-end') {
+      flagged.splice(0, flagged.length, ...e.metrics.flagged);
+      await writeRunState(
+        options.nc,
+        subjects,
+        state({
+          status: 'running',
+          round: e.metrics.round,
+          participants: [...e.metrics.participants],
+        }),
+      );
+      log.log('info', 'round-closed', {
+        round: e.metrics.round,
+        participants: e.metrics.participants.length,
+        trainLoss: e.metrics.trainLoss,
+        accuracy: e.metrics.accuracy,
+        seconds: e.metrics.seconds,
+        thetaCrc32: thetaCrc(trainer.theta),
+      });
+    }
+  }
+}

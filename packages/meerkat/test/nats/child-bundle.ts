@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
+
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Bundles test/nats/fixtures/join-child.ts with the workspace sources (the `meerkat-source`
+ * condition) under packages/meerkat/node_modules/.cache, so a plain `node` child runs the code
+ * under test without a build; third-party packages stay external.
+ */
+export async function bundleJoinChild(): Promise<string> {
+  const dir = `${packageRoot}node_modules/.cache/meerkat-nats-test`;
+  mkdirSync(dir, { recursive: true });
+  const outfile = `${dir}/join-child-${process.pid}.mjs`;
+  await build({
+    entryPoints: [fileURLToPath(new URL('./fixtures/join-child.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['meerkat-source'],
+    external: ['@tensorflow/*', '@stdlib/*', '@huggingface/*', '@nats-io/*', 'zod'],
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+export interface ChildResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Spawns `node script ...args`, collecting its output; `exited` settles when it exits. */
+export function spawnNode(
+  script: string,
+  args: readonly string[],
+): { child: ChildProcess; exited: Promise<ChildResult> } {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<ChildResult>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, exited };
+}

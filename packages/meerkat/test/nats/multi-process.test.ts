@@ -1,0 +1,83 @@
+import { registerTfjsBackends } from '@meerkat/backend-tfjs';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Meerkat } from '../../src/meerkat.js';
+import { createJsonLogger } from '../../src/nats/json-logger.js';
+import { readRunState } from '../../src/nats/run-state.js';
+import { serveRun } from '../../src/nats/serve-run.js';
+import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
+import { bundleJoinChild, spawnNode } from './child-bundle.js';
+import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
+
+const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
+const OVERRIDES = { clients: 4, rounds: 3, localSteps: 2, backend: 'tfjs:wasm' };
+
+function bits(theta: Float32Array): Uint32Array {
+  return new Uint32Array(theta.buffer, theta.byteOffset, theta.length);
+}
+
+/**
+ * `meerkat serve` + 4 `meerkat join` processes over a real nats-server on 127.0.0.1: the
+ * coordinator's final θ, and every client's, is bit-identical to the in-process simulation of
+ * the same config.
+ */
+describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (stories260K)', () => {
+  let fx: NatsFixture;
+  let nc: NatsConnection;
+  let script: string;
+
+  beforeAll(async () => {
+    registerTfjsBackends();
+    // tempRunDir() names the run directory "run": that is the run id.
+    fx = await startNatsFixture({ run: 'run', clientIds: CLIENTS });
+    nc = await fx.connect('coordinator');
+    script = await bundleJoinChild();
+  }, 30_000);
+
+  afterAll(async () => {
+    await nc?.close();
+    await fx?.close();
+  });
+
+  it('gives θ bit-identical to the in-process simulation', async () => {
+    const reference = new Meerkat(tinyConfig(tempRunDir(), OVERRIDES));
+    for await (const _ of reference.run()) {
+      // run to the end
+    }
+    const logLines: string[] = [];
+    const served = serveRun({
+      nc,
+      config: tinyConfig(tempRunDir(), OVERRIDES),
+      logger: createJsonLogger((l) => logLines.push(l)),
+    });
+    const children = CLIENTS.map((id) =>
+      spawnNode(script, [fx.url(), 'run', id, fx.clients.get(id)!.seed]),
+    );
+    // A client that dies fails the test with its log instead of leaving the coordinator waiting.
+    const failed = Promise.all(
+      children.map(async (c) => {
+        const r = await c.exited;
+        if (r.code !== 0)
+          throw new Error(`client exited ${r.code ?? r.signal}: ${r.stderr.slice(-6000)}`);
+      }),
+    );
+    const { theta } = await Promise.race([served, failed.then(() => served)]);
+    const results = await Promise.all(children.map((c) => c.exited));
+    expect(bits(theta)).toEqual(bits(reference.theta!));
+    for (const r of results) {
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+        theta: string;
+        rounds: number;
+      };
+      const clientTheta = new Float32Array(new Uint8Array(Buffer.from(out.theta, 'base64')).buffer);
+      expect(bits(clientTheta)).toEqual(bits(theta));
+      expect(out.rounds).toBeGreaterThan(0);
+    }
+    const state = await readRunState(nc, fx.subjects);
+    expect(state).toMatchObject({ status: 'finished', round: 3, rounds: 3, clients: CLIENTS });
+    const events = logLines.map((l) => JSON.parse(l).event);
+    expect(events.filter((e) => e === 'round-closed')).toHaveLength(3);
+  }, 180_000);
+});

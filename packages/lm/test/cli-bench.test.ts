@@ -27,7 +27,13 @@ function checkConsistent(r: BenchReport, batch: number, seq: number, reps: numbe
   expect(r.weights_bytes).toBe(4 * 260032);
   expect(r.flops_per_forward).toBe(forwardFlops(config, r).total);
   expect(r.flops_2nt).toBe(2 * 260032 * batch * seq);
-  expect(r.activation_bytes).toBe(activationBytes(config, r).heldBytes);
+  const act = activationBytes(config, r);
+  expect(r.activation_bytes).toBe(act.heldBytes + act.lossBytes);
+  expect(r.loss_bytes).toBe(
+    r.logits === 'all' ? 4 * (2 * batch * (seq - 1) * 512 + batch * (seq - 1)) : 0,
+  );
+  expect(r.backend_bytes_after_load).toBeGreaterThanOrEqual(r.weights_bytes);
+  expect(r.backend_bytes_end).toBeGreaterThanOrEqual(r.weights_bytes);
   expect(r.forward_s_all).toHaveLength(reps);
   for (const t of r.forward_s_all) expect(t).toBeGreaterThan(0);
   expect(r.forward_s_min).toBe(Math.min(...r.forward_s_all));

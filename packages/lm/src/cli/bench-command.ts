@@ -97,6 +97,7 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
   const loaded = loadBenchModel(flags, backend);
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const rssAfterLoad = process.memoryUsage().rss;
+  const backendBytesAfterLoad = backend.memory().bytes;
   const { model } = loaded;
   const config = model.config;
   try {
@@ -133,6 +134,9 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
       spent += s;
       progress(`forward ${times.length}/${reps}: ${s.toFixed(3)} s`);
     }
+    // Live backend bytes after the forwards: the weights plus whatever the engine keeps
+    // between calls (tfjs: cached weight transposes).
+    const backendBytesEnd = backend.memory().bytes;
     const probe = await probeMatmul(backend, matmulProbeCases(config, batch * seq), {
       onTiming: (t) => progress(`matmul ${t.label}: ${t.gflops.toFixed(2)} GFLOP/s`),
     });
@@ -158,8 +162,9 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
       params,
       matmul_params: matmulParameterCount(config),
       weights_bytes: 4 * params,
-      activation_bytes: activations.heldBytes,
-      activation_bytes_per_layer: activations.perLayerBytes,
+      activation_bytes: activations.heldBytes + activations.lossBytes,
+      activation_bytes_per_layer: activations.perLayerBytes + activations.lossBytes,
+      loss_bytes: activations.lossBytes,
       logits_bytes: activations.logitsBytes,
       flops_per_forward: flops.total,
       flops_linear: flops.linear,
@@ -191,6 +196,8 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
       rss_start_bytes: rssStart,
       rss_after_load_bytes: rssAfterLoad,
       rss_end_bytes: process.memoryUsage().rss,
+      backend_bytes_after_load: backendBytesAfterLoad,
+      backend_bytes_end: backendBytesEnd,
       max_rss_bytes: process.resourceUsage().maxRSS * 1024,
     };
     io.stdout.write(

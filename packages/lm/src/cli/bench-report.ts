@@ -33,10 +33,15 @@ export interface BenchReport {
   readonly params: number;
   readonly matmul_params: number;
   readonly weights_bytes: number;
-  /** Every tensor one forward creates, alive until it returns (see `activationBytes`). */
+  /**
+   * Every tensor one forward creates, alive until it returns, plus (logits all) the loss's
+   * gathered rows and log-softmax (see `activationBytes`).
+   */
   readonly activation_bytes: number;
   /** The same if each layer's temporaries were freed after the layer. */
   readonly activation_bytes_per_layer: number;
+  /** The loss's part of `activation_bytes` (0 with logits last). */
+  readonly loss_bytes: number;
   readonly logits_bytes: number;
   readonly flops_per_forward: number;
   readonly flops_linear: number;
@@ -68,6 +73,9 @@ export interface BenchReport {
   readonly rss_start_bytes: number;
   readonly rss_after_load_bytes: number;
   readonly rss_end_bytes: number;
+  /** `backend.memory().bytes` after the upload (the weights) and after the timed forwards (weights + what the engine keeps, e.g. tfjs's cached weight transposes). */
+  readonly backend_bytes_after_load: number;
+  readonly backend_bytes_end: number;
   /** The process's peak resident set so far (`process.resourceUsage().maxRSS`). */
   readonly max_rss_bytes: number;
 }
@@ -96,7 +104,8 @@ export function formatBenchReport(r: BenchReport): string {
   ];
   for (const s of r.matmul_skipped) lines.push(`               skipped ${s.label}: ${s.reason}`);
   lines.push(
-    `activations    ≈${mib(r.activation_bytes)} held by one forward (${mib(r.activation_bytes_per_layer)} if freed per layer; logits ${mib(r.logits_bytes)})`,
+    `activations    ≈${mib(r.activation_bytes)} held by one forward${r.loss_bytes > 0 ? ' + loss' : ''} (${mib(r.activation_bytes_per_layer)} if freed per layer; logits ${mib(r.logits_bytes)})`,
+    `backend bytes  ${mib(r.backend_bytes_after_load)} after load, ${mib(r.backend_bytes_end)} after the forwards`,
     `memory (RSS)   start ${mib(r.rss_start_bytes)}, after load ${mib(r.rss_after_load_bytes)}, end ${mib(r.rss_end_bytes)}, peak ${mib(r.max_rss_bytes)}`,
   );
   if (r.loss !== null) lines.push(`loss           ${r.loss.toFixed(4)} nats (mean next-token NLL)`);

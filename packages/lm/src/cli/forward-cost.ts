@@ -29,6 +29,12 @@ export interface ActivationEstimate {
   readonly perLayerBytes: number;
   /** The logits alone: b·s·V (`'all'`) or b·V (`'last'`) floats. */
   readonly logitsBytes: number;
+  /**
+   * The causal-LM loss over a forward's `'all'` logits (0 for `'last'`): the b·(s−1) target rows
+   * gathered and their log-softmax, 2·b·(s−1)·V floats, plus the per-position NLL. An engine
+   * that materialises more inside its log-softmax (exp, shifted copies) holds more.
+   */
+  readonly lossBytes: number;
 }
 
 /** The formula `forwardFlops` uses, for reports. */
@@ -101,9 +107,11 @@ export function activationBytes(config: LlamaConfig, shape: ForwardShape): Activ
   const logits = rows * v;
   const head = (shape.logits === 'all' ? 0 : b * h) + rows * h + logits; // gather, norm, logits
   const embedding = t * h;
+  const targets = b * (s - 1);
   return {
     heldBytes: 4 * (embedding + layers * perLayer + head),
     perLayerBytes: 4 * (t * h + Math.max(perLayer, head)),
     logitsBytes: 4 * logits,
+    lossBytes: shape.logits === 'all' ? 4 * (2 * targets * v + targets) : 0,
   };
 }

@@ -45,6 +45,23 @@ export function matmul(tf: Tf, a: T, b: T, dims: MatmulDims): T {
   return matMulMaybeTransposed(tf, a3, b, transposeB);
 }
 
+/**
+ * x · wᵀ with wᵀ given as column blocks [k, n_i] (a `TransposeCache` entry): one plain product
+ * per block, concatenated along the columns. x is [m, k] or [batch, m, k].
+ */
+export function matmulColumnBlocks(tf: Tf, x: T, blocks: readonly T[], dims: MatmulDims): T {
+  const { batch, m, k, n, batchedA } = dims;
+  const x2 = batchedA ? tf.reshape(x, [batch * m, k]) : x;
+  const y =
+    blocks.length === 1
+      ? tf.matMul(x2, blocks[0]!)
+      : tf.concat(
+          blocks.map((b) => tf.matMul(x2, b)),
+          1,
+        );
+  return batchedA ? tf.reshape(y, [batch, m, n]) : y;
+}
+
 export function silu(tf: Tf, x: T): T {
   return tf.mul(x, tf.sigmoid(x));
 }

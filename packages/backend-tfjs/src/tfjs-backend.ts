@@ -32,7 +32,12 @@ import { tapeGradients } from './gradients.js';
 import { ensureGradients } from './kernel-gradients.js';
 import * as ops from './ops.js';
 import { TfjsTensor } from './tensor-handle.js';
-import { DEFAULT_TRANSPOSE_CACHE_BYTES, TransposeCache } from './transpose-cache.js';
+import {
+  DEFAULT_TRANSPOSE_CACHE_BYTES,
+  TransposeCache,
+  wholeTranspose,
+} from './transpose-cache.js';
+import { wasmColumnBlocks } from './wasm-column-blocks.js';
 import { ensureRopeKernel, ropeOnWasm } from './wasm-rope-kernel.js';
 import { ensureSplitLeadingKernel } from './wasm-split-kernel.js';
 
@@ -110,7 +115,10 @@ export class TfjsBackend implements Backend {
         `transposeCacheBytes must be a number ≥ 0 (0 turns the cache off), got ${String(budget)}`,
       );
     }
-    this.#transposeCache = new TransposeCache(budget);
+    this.#transposeCache = new TransposeCache(
+      budget,
+      this.#wasmKernels ? wasmColumnBlocks : wholeTranspose,
+    );
     if (this.#wasmKernels) {
       ensureSplitLeadingKernel(engine.tf);
       ensureRopeKernel(engine.tf);
@@ -224,10 +232,9 @@ export class TfjsBackend implements Backend {
     const dims = matmulDims(a, b, options);
     if (dims.transposeB && !dims.batchedB && this.#taping === 0) {
       // A Linear weight: multiply by its cached transpose (made once per weight version).
-      const Bt = this.#transposeCache.transposed(this.#activate(), handle, B);
-      if (Bt !== undefined) {
-        const plain = { ...dims, transposeB: false };
-        return this.#run((tf) => ops.matmul(tf, A, Bt, plain), dims.outShape);
+      const blocks = this.#transposeCache.transposed(this.#activate(), handle, B);
+      if (blocks !== undefined) {
+        return this.#run((tf) => ops.matmulColumnBlocks(tf, A, blocks, dims), dims.outShape);
       }
     }
     return this.#run((tf) => ops.matmul(tf, A, B, dims), dims.outShape);

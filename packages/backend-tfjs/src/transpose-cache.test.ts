@@ -72,6 +72,28 @@ for (const engine of ['cpu', 'wasm'] as const) {
       b.dispose([x, w, value, ...gradients]);
     });
 
+    it('a wide weight (n > 2048, cached as column blocks on wasm) multiplies a batched x correctly, also after scatterUpdate', async () => {
+      const b = await createTfjsBackend(engine);
+      const wide = 2053;
+      const wWide = Float32Array.from({ length: wide * k }, (_, i) => Math.sin(0.37 * i));
+      const x = b.upload(xHost, [1, m, k]);
+      const w = b.upload(wWide, [wide, k]);
+      const y = await b.download(b.matmul(x, w, { transposeB: true }));
+      expect(b.transposeCacheBytes).toBe(4 * wide * k);
+      expect(Array.from(y)).toEqual(
+        linear(xHost, wWide, m, k, wide).map((v) => expect.closeTo(v, 5)),
+      );
+      b.scatterUpdate(w, Uint32Array.of(0, wide * k - 1), Float32Array.of(4, -4));
+      const edited = wWide.slice();
+      edited[0] = 4;
+      edited[wide * k - 1] = -4;
+      const after = await b.download(b.matmul(x, w, { transposeB: true }));
+      expect(Array.from(after)).toEqual(
+        linear(xHost, edited, m, k, wide).map((v) => expect.closeTo(v, 5)),
+      );
+      b.dispose([x, w]);
+    });
+
     it('frees the copy with its weight, and keeps none past the budget (0 = off)', async () => {
       const base = tf.memory().numTensors;
       const b = await createTfjsBackend(engine);

@@ -5,6 +5,15 @@ import type { Tf } from './engines.js';
 export const DEFAULT_TRANSPOSE_CACHE_BYTES = 512 * 1024 * 1024;
 
 /**
+ * How a weight w [n, k] is stored for x·wᵀ: wᵀ as column blocks [k, n_i] (Σ n_i = n), each a
+ * new tf.Tensor. One block is plain wᵀ.
+ */
+export type ColumnBlocks = (tf: Tf, w: tfc.Tensor) => tfc.Tensor[];
+
+/** wᵀ in one block. */
+export const wholeTranspose: ColumnBlocks = (tf, w) => [tf.transpose(w, [1, 0])];
+
+/**
  * Transposed copies of the rank-2 right operands of `matmul(x, w, { transposeB: true })`, one
  * per handle, so a Linear weight ([out, in], Hugging Face layout) is transposed once rather than
  * on every forward. Each entry remembers the tf.Tensor it was made from: `scatterUpdate` swaps
@@ -17,11 +26,13 @@ export const DEFAULT_TRANSPOSE_CACHE_BYTES = 512 * 1024 * 1024;
  */
 export class TransposeCache<H extends object> {
   readonly budgetBytes: number;
+  readonly #layout: ColumnBlocks;
   #bytes = 0;
-  readonly #entries = new Map<H, { readonly of: tfc.Tensor; readonly transposed: tfc.Tensor }>();
+  readonly #entries = new Map<H, { readonly of: tfc.Tensor; readonly blocks: tfc.Tensor[] }>();
 
-  constructor(budgetBytes: number) {
+  constructor(budgetBytes: number, layout: ColumnBlocks = wholeTranspose) {
     this.budgetBytes = budgetBytes;
+    this.#layout = layout;
   }
 
   /** Bytes of the transposed copies held now. */
@@ -29,19 +40,22 @@ export class TransposeCache<H extends object> {
     return this.#bytes;
   }
 
-  /** wᵀ for the handle whose current tensor is `w` (rank 2), or undefined over budget. */
-  transposed(tf: Tf, handle: H, w: tfc.Tensor): tfc.Tensor | undefined {
+  /**
+   * wᵀ as column blocks for the handle whose current tensor is `w` (rank 2), or undefined when
+   * it does not fit the budget.
+   */
+  transposed(tf: Tf, handle: H, w: tfc.Tensor): readonly tfc.Tensor[] | undefined {
     const entry = this.#entries.get(handle);
     if (entry !== undefined) {
-      if (entry.of === w) return entry.transposed;
+      if (entry.of === w) return entry.blocks;
       this.drop(handle);
     }
     const bytes = 4 * w.size;
     if (this.#bytes + bytes > this.budgetBytes) return undefined;
-    const transposed = tf.keep(tf.transpose(w, [1, 0]));
-    this.#entries.set(handle, { of: w, transposed });
+    const blocks = tf.tidy(() => this.#layout(tf, w)).map((b) => tf.keep(b));
+    this.#entries.set(handle, { of: w, blocks });
     this.#bytes += bytes;
-    return transposed;
+    return blocks;
   }
 
   /** Frees the handle's copy, if any. */
@@ -49,7 +63,7 @@ export class TransposeCache<H extends object> {
     const entry = this.#entries.get(handle);
     if (entry === undefined) return;
     this.#entries.delete(handle);
-    this.#bytes -= 4 * entry.transposed.size;
-    entry.transposed.dispose();
+    this.#bytes -= 4 * entry.of.size;
+    for (const b of entry.blocks) b.dispose();
   }
 }

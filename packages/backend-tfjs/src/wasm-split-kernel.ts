@@ -3,25 +3,27 @@ import type { Tf } from './engines.js';
 import { wasmHeap } from './wasm-heap.js';
 
 /**
- * `MeerkatSplitLeading`: x [n, ...rest] → n tensors [1, ...rest], a kernel for the WebAssembly
- * engine only. tfjs-wasm's own Slice/SplitV/Unpack read their input with `readSync`, which copies
+ * `MeerkatSplitLeading`: x [n, ...rest] → n tensors [1, ...rest] (or, with attr `sizes`, pieces
+ * [sizes_i, ...rest] in order, Σ sizes = n), a kernel for the WebAssembly engine only. tfjs-wasm's own Slice/SplitV/Unpack read their input with `readSync`, which copies
  * the whole input off the heap for every piece (splitting 4 MB into 32 took ≈170 ms); this
  * kernel copies each piece straight from the heap (≈1 ms). Its gradient concatenates the pieces'
  * gradients back along axis 0.
  */
 export const SPLIT_LEADING = 'MeerkatSplitLeading';
 
-function splitLeading({ inputs, backend }: Parameters<tfc.KernelFunc>[0]): tfc.TensorInfo[] {
+function splitLeading({ inputs, backend, attrs }: Parameters<tfc.KernelFunc>[0]): tfc.TensorInfo[] {
   const x = inputs['x']!;
   const wasm = wasmHeap(backend);
-  const n = x.shape[0]!;
-  const pieceShape = [1, ...x.shape.slice(1)];
-  const pieceSize = pieceShape.reduce((a, b) => a * b, 1);
-  const outs: tfc.TensorInfo[] = [];
-  for (let i = 0; i < n; i++) outs.push(wasm.makeOutput(pieceShape, x.dtype));
+  const rest = x.shape.slice(1);
+  const rowSize = rest.reduce((a, b) => a * b, 1);
+  const sizes = (attrs?.['sizes'] as number[] | undefined) ?? Array<number>(x.shape[0]!).fill(1);
+  const outs = sizes.map((rows) => wasm.makeOutput([rows, ...rest], x.dtype));
   const source = wasm.typedArrayFromHeap(x);
+  let offset = 0;
   outs.forEach((out, i) => {
-    wasm.typedArrayFromHeap(out).set(source.subarray(i * pieceSize, (i + 1) * pieceSize));
+    const size = sizes[i]! * rowSize;
+    wasm.typedArrayFromHeap(out).set(source.subarray(offset, offset + size));
+    offset += size;
   });
   return outs;
 }
@@ -43,7 +45,11 @@ export function ensureSplitLeadingKernel(tf: Tf): void {
   registered.add(tf);
 }
 
-/** x [n, ...rest] → n tensors [1, ...rest] (needs `ensureSplitLeadingKernel` and the wasm engine). */
-export function splitLeadingOnWasm(tf: Tf, x: tfc.Tensor): tfc.Tensor[] {
-  return tf.engine().runKernel(SPLIT_LEADING, { x }, {}) as tfc.Tensor[];
+/**
+ * x [n, ...rest] → n tensors [1, ...rest], or pieces of `sizes` rows (Σ sizes = n). Needs
+ * `ensureSplitLeadingKernel` and the wasm engine.
+ */
+export function splitLeadingOnWasm(tf: Tf, x: tfc.Tensor, sizes?: readonly number[]): tfc.Tensor[] {
+  const attrs = sizes === undefined ? {} : { sizes: [...sizes] };
+  return tf.engine().runKernel(SPLIT_LEADING, { x }, attrs) as tfc.Tensor[];
 }

@@ -1,7 +1,8 @@
 // Where the time of one call goes, at two levels:
 // - `timeBackendOps`: per @meerkat/tensor Backend method (matmul, attention, rmsNorm, ...), by
 //   wrapping the instance's methods with timers. The wasm and cpu engines compute synchronously,
-//   so the wall time of a method call is its compute time.
+//   so a method call's time is its compute time; both wall and process CPU time are recorded
+//   (CPU time leaves out waiting for a core on a shared machine).
 // - `timeKernels`: per TensorFlow.js kernel (BatchMatMul, Transpose, Softmax, ...) and input
 //   shapes, from `tf.profile` (kernel times; profiling itself adds some overhead).
 
@@ -24,32 +25,40 @@ const BACKEND_OPS = [
   'sum',
 ];
 
-/** Runs `fn` (async allowed) with every Backend method timed; returns { ms, ops: [{ op, ms, calls }] }. */
+/**
+ * Runs `fn` (async allowed) with every Backend method timed; returns
+ * { ms, cpuMs, ops: [{ op, ms, cpuMs, calls }] } (wall and CPU milliseconds), by CPU time.
+ */
 export async function timeBackendOps(backend, fn) {
   const totals = new Map();
   for (const op of BACKEND_OPS) {
     const method = backend[op].bind(backend);
     backend[op] = (...args) => {
       const start = performance.now();
+      const cpu = process.cpuUsage();
       try {
         return method(...args);
       } finally {
-        const entry = totals.get(op) ?? { op, ms: 0, calls: 0 };
+        const used = process.cpuUsage(cpu);
+        const entry = totals.get(op) ?? { op, ms: 0, cpuMs: 0, calls: 0 };
         entry.ms += performance.now() - start;
+        entry.cpuMs += (used.user + used.system) / 1000;
         entry.calls++;
         totals.set(op, entry);
       }
     };
   }
   const start = performance.now();
+  const cpu = process.cpuUsage();
   try {
     await fn();
   } finally {
     for (const op of BACKEND_OPS) delete backend[op];
   }
+  const used = process.cpuUsage(cpu);
   const ms = performance.now() - start;
-  const ops = [...totals.values()].sort((a, b) => b.ms - a.ms);
-  return { ms, ops };
+  const ops = [...totals.values()].sort((a, b) => b.cpuMs - a.cpuMs);
+  return { ms, cpuMs: (used.user + used.system) / 1000, ops };
 }
 
 /** Kernel times of `fn` under `tf.profile`, grouped by kernel name and by name + input shapes. */
@@ -74,12 +83,18 @@ export async function timeKernels(tf, fn) {
   return { ms, byName: sorted(byName), byShape: sorted(byShape) };
 }
 
-/** Lines of a breakdown table: name, ms, share of `totalMs`, calls. */
-export function formatBreakdown(rows, key, totalMs, limit = rows.length) {
-  return rows
-    .slice(0, limit)
-    .map(
-      (r) =>
-        `    ${r[key].padEnd(52)} ${r.ms.toFixed(0).padStart(6)} ms ${((100 * r.ms) / totalMs).toFixed(1).padStart(5)}%  ${String(r.calls).padStart(4)} calls`,
-    );
+/**
+ * Lines of a breakdown table: name, ms, share of `totalMs`, calls; with `cpuTotalMs`, also CPU
+ * ms and the share of CPU time.
+ */
+export function formatBreakdown(rows, key, totalMs, limit = rows.length, cpuTotalMs) {
+  return rows.slice(0, limit).map((r) => {
+    const name = r[key].length > 60 ? `${r[key].slice(0, 57)}...` : r[key];
+    const wall = `${r.ms.toFixed(0).padStart(6)} ms ${((100 * r.ms) / totalMs).toFixed(1).padStart(5)}%`;
+    const cpu =
+      cpuTotalMs === undefined
+        ? ''
+        : `  ${r.cpuMs.toFixed(0).padStart(6)} ms CPU ${((100 * r.cpuMs) / cpuTotalMs).toFixed(1).padStart(5)}%`;
+    return `    ${name.padEnd(60)} ${wall}${cpu}  ${String(r.calls).padStart(4)} calls`;
+  });
 }

@@ -78,6 +78,38 @@ export {
   verbalizerLoss,
   verbalizerLossTensor,
 } from './model/verbalizer-loss.js';
+export { connectToRun, type RunConnectionOptions } from './nats/connect.js';
+export { CoordinatorOnlyTransport } from './nats/coordinator-only-transport.js';
+export { type JoinRunOptions, joinRun } from './nats/join-run.js';
+export {
+  createJsonLogger,
+  type JsonLogger,
+  type LogLevel,
+  silentLogger,
+} from './nats/json-logger.js';
+export { joinRunManifest, publishRunManifest, readRunManifest } from './nats/manifest-store.js';
+export {
+  type NatsClientLink,
+  type NatsCoordinatorLink,
+  NatsTransport,
+  type NatsTransportOptions,
+} from './nats/nats-transport.js';
+export {
+  clientPermissions,
+  coordinatorPermissions,
+  observerPermissions,
+  type SubjectPermissions,
+} from './nats/permissions.js';
+export {
+  assertManifestFitsModel,
+  parseRunManifest,
+  type RunManifest,
+} from './nats/run-manifest.js';
+export { type RunState, readRunState } from './nats/run-state.js';
+export { type ServeRunOptions, serveRun } from './nats/serve-run.js';
+export { type NatsServerConfigSpec, renderNatsServerConfig } from './nats/server-config.js';
+export { RunSubjects } from './nats/subjects.js';
+export { DEFAULT_UPLINK_LIMITS, type UplinkLimits } from './nats/uplink-limits.js';
 export {
   decodeMessage,
   encodeMessage,

@@ -1,3 +1,6 @@
+import { joinCommand } from '../../nats/commands/join.js';
+import { serveCommand } from '../../nats/commands/serve.js';
+import { statusCommand } from '../../nats/commands/status.js';
 import type { CliCommand } from '../command.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { demoCommand } from './demo-command.js';
@@ -14,4 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   evalCommand,
   reportCommand,
   experimentCommand,
+  serveCommand,
+  joinCommand,
+  statusCommand,
 ];

@@ -49,7 +49,7 @@ function checkConsistent(r: BenchReport, batch: number, seq: number, reps: numbe
   expect(r.max_rss_bytes).toBeGreaterThanOrEqual(r.rss_after_load_bytes);
 }
 
-describe('meerkat-lm bench', () => {
+describe('meerkat-lm bench', { timeout: 60_000 }, () => {
   it('--json on random stories260K weights (tfjs:wasm): positive, mutually consistent numbers', async () => {
     const r = await bench(
       '--config',

@@ -25,7 +25,7 @@ async function expectUsage(argv: string[], ...parts: string[]) {
 
 const M = STORIES_DIR;
 
-describe('meerkat-lm command-line errors', () => {
+describe('meerkat-lm command-line errors', { timeout: 60_000 }, () => {
   it('no command prints the program help on stderr with exit 2; --help on stdout with exit 0', async () => {
     const none = await run();
     expect(none.code).toBe(2);

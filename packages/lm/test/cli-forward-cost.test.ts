@@ -39,7 +39,7 @@ function bruteForceFlops(c: LlamaConfig, b: number, s: number, all: boolean): nu
   return flops;
 }
 
-describe('forward cost accounting of meerkat-lm bench', () => {
+describe('forward cost accounting of meerkat-lm bench', { timeout: 60_000 }, () => {
   it('matmul parameters are all parameters but norms, biases and (untied) the embedding lookup', () => {
     for (const c of [presetConfig('stories260K'), presetConfig('smollm-135m'), qwenLike]) {
       const notMatmul = parameterSpecs(c)

@@ -16,7 +16,7 @@ function sameBits(a: Float32Array | undefined, b: Float32Array | undefined): boo
   );
 }
 
-describe('the lazily made weights meerkat-lm bench uploads', () => {
+describe('the lazily made weights meerkat-lm bench uploads', { timeout: 60_000 }, () => {
   it('seededWeights equals what writeRandomCheckpoint writes for the same seed, bit for bit', () => {
     const config = presetConfig('stories260K');
     const dir = mkdtempSync(join(tmpdir(), 'meerkat-lazy-'));

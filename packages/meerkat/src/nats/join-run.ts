@@ -141,6 +141,8 @@ export async function joinRun(
       layoutFingerprint: mask.fingerprint,
     });
     await client.join();
+    // After a reconnect or a coordinator restart, say again which θ round this client holds.
+    inner.onReconnect(() => client.join());
     log.log('info', 'joined', { examples: examples.length, k: mask.indices.length });
     const presenceMs = options.presenceMs ?? 2000;
     const beat =

@@ -47,6 +47,13 @@ export interface NatsCoordinatorLink extends CoordinatorLink {
    * store it with the coordinator's state and pass it as `resumeAfterSequence` after a restart.
    */
   readonly lastSequence: number;
+  /**
+   * Resume as a restarted coordinator: read the update stream after this sequence (the one
+   * stored with the checkpoint), and hand over only joins until the first announce of this
+   * session (then the updates that arrived while it was away, in stream order). Before the
+   * first read only.
+   */
+  startAfter(sequence: number): void;
   /** Messages dropped so far, by reason. */
   readonly rejected: Readonly<Record<UplinkRejection, number>>;
 }
@@ -114,8 +121,18 @@ export class NatsTransport implements Transport {
       duplicate: 0,
     };
     /** Highest stream sequence validated so far (handed over, queued or dropped). */
-    let scanned = this.options.resumeAfterSequence ?? 0;
+    let from = this.options.resumeAfterSequence ?? 0;
+    let scanned = from;
     let started: Promise<void> | null = null;
+    /** Clients that joined in this coordinator session (a second join is dropped). */
+    const joined = new Set<string>();
+    /**
+     * After `startAfter`, until the coordinator sends its first announce of this session, only
+     * joins are handed over: a restarted coordinator first collects its clients' joins, then
+     * reads the updates that arrived while it was away (held here, in stream order).
+     */
+    let announced = true; // set to false by startAfter (a resumed coordinator)
+    const held: (Received<UplinkMessage> & { seq: number })[] = [];
 
     const reject = (
       reason: UplinkRejection,
@@ -148,17 +165,40 @@ export class NatsTransport implements Transport {
           return;
         }
         seen.add(m.clientId);
+      } else {
+        if (joined.has(m.clientId)) {
+          reject('duplicate', `${m.clientId} joined this coordinator session already`, {
+            subject,
+            seq,
+          });
+          return;
+        }
+        joined.add(m.clientId);
       }
       log.log('debug', 'uplink', { type: m.type, clientId: m.clientId, seq, bytes: data.length });
+      if (!announced && m.type !== 'join') {
+        held.push({ message: m, bytes: data.length, seq });
+        return;
+      }
       const w = waiting.shift();
       if (w !== undefined) w.resolve({ message: m, bytes: data.length });
       else queue.push({ message: m, bytes: data.length, seq });
     };
 
+    const releaseHeld = () => {
+      announced = true;
+      if (held.length === 0) return;
+      const all = [...held.splice(0), ...queue.splice(0)].sort((a, b) => a.seq - b.seq);
+      for (const item of all) {
+        const w = waiting.shift();
+        if (w !== undefined) w.resolve({ message: item.message, bytes: item.bytes });
+        else queue.push(item);
+      }
+    };
+
     const start = async () => {
       await this.prepare();
       const js = jetstream(nc);
-      const from = this.options.resumeAfterSequence ?? 0;
       const consumer = await js.consumers.get(
         subjects.updateStream,
         from > 0
@@ -178,6 +218,10 @@ export class NatsTransport implements Transport {
           scanned = m.info.streamSequence;
         }
       })().catch((e: unknown) => log.log('error', 'consumer-failed', { error: String(e) }));
+      // Tell the clients a coordinator (re)started: live clients re-join this session.
+      const epoch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+      await js.publish(subjects.hello, JSON.stringify({ epoch }));
+      log.log('info', 'coordinator-hello', { epoch });
     };
 
     const link: NatsCoordinatorLink = {
@@ -185,16 +229,28 @@ export class NatsTransport implements Transport {
         started ??= start();
         return started;
       },
+      startAfter: (sequence: number) => {
+        if (started !== null) {
+          throw new MeerkatError(
+            'MEERKAT_INVALID_STATE',
+            'startAfter must come before the link reads',
+          );
+        }
+        from = sequence;
+        scanned = sequence;
+        announced = false;
+      },
       get lastSequence() {
-        // Everything up to here was handed over or dropped; queued messages come after it.
-        const head = queue[0];
-        return head !== undefined ? head.seq - 1 : scanned;
+        // Everything up to here was handed over or dropped; queued and held messages come after it.
+        const heads = [queue[0]?.seq, held[0]?.seq].filter((x): x is number => x !== undefined);
+        return heads.length > 0 ? Math.min(...heads) - 1 : scanned;
       },
       rejected,
       send: async (clientId, message: DownlinkMessage) => {
         this.checkOpen();
         const bytes = encodeMessage(message);
         nc.publish(subjects.down(clientId), bytes);
+        if (!announced && message.type === 'announce') releaseHeld();
         return bytes.length;
       },
       receive: async () => {
@@ -223,6 +279,38 @@ export class NatsTransport implements Transport {
     const retryMs = this.options.publishRetryMs ?? 250;
     let subscription: Subscription | null = null;
     const hooks: { reconnect: (() => Promise<void>) | null } = { reconnect: null };
+
+    /** Re-joins when a coordinator (re)starts with a new epoch (the hello on the broadcast stream). */
+    const watchHellos = async () => {
+      const sub = nc.subscribe(subjects.hello);
+      this.closers.push(() => sub.unsubscribe());
+      let epoch: string | null = null;
+      try {
+        const jsm = await jetstreamManager(nc);
+        const last = await jsm.streams.getMessage(subjects.broadcastStream, {
+          last_by_subj: subjects.hello,
+        });
+        epoch = last === null ? null : (JSON.parse(last.string()) as { epoch: string }).epoch;
+      } catch {
+        // No broadcast stream or hello yet: the coordinator has not started.
+      }
+      for await (const m of sub) {
+        let next: string;
+        try {
+          next = String((JSON.parse(m.string()) as { epoch: unknown }).epoch);
+        } catch {
+          continue;
+        }
+        if (next === epoch) continue;
+        epoch = next;
+        const handler = hooks.reconnect;
+        if (handler === null) continue;
+        log.log('info', 'coordinator-started', { epoch });
+        await handler().catch((e: unknown) =>
+          log.log('error', 'rejoin-failed', { error: String(e) }),
+        );
+      }
+    };
 
     void (async () => {
       for await (const s of nc.status()) {
@@ -297,7 +385,12 @@ export class NatsTransport implements Transport {
         })();
       },
       onReconnect: (handler) => {
+        const first = hooks.reconnect === null;
         hooks.reconnect = handler;
+        if (first)
+          void watchHellos().catch((e: unknown) =>
+            log.log('error', 'hello-watch-failed', { error: String(e) }),
+          );
       },
     };
   }

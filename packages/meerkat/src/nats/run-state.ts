@@ -49,3 +49,38 @@ export async function readRunState(
   }
   return parsed.data;
 }
+
+/** KV key of the update-stream sequence a round's closed state covers. */
+export function sequenceKey(round: number): string {
+  return `seq.${round}`;
+}
+
+/** Records that the state after `round` covers the update stream up to `sequence`. */
+export async function writeRoundSequence(
+  nc: NatsConnection,
+  subjects: RunSubjects,
+  round: number,
+  sequence: number,
+): Promise<void> {
+  const kv = await new Kvm(nc).open(subjects.kvBucket);
+  await kv.put(sequenceKey(round), String(sequence));
+}
+
+/** The sequence recorded for `round` (0 for round 0 or when none was recorded). */
+export async function readRoundSequence(
+  nc: NatsConnection,
+  subjects: RunSubjects,
+  round: number,
+): Promise<number> {
+  if (round === 0) return 0;
+  const kv = await new Kvm(nc).open(subjects.kvBucket);
+  const entry = await kv.get(sequenceKey(round));
+  const value = entry === null || entry.operation !== 'PUT' ? Number.NaN : Number(entry.string());
+  if (!Number.isInteger(value) || value < 0) {
+    throw new MeerkatError(
+      'MEERKAT_CHECKPOINT_INVALID',
+      `Run ${subjects.run} has a checkpoint after round ${round} but no update-stream sequence for it in KV (${sequenceKey(round)}); the run directory and the NATS server do not belong together.`,
+    );
+  }
+  return value;
+}

@@ -18,7 +18,12 @@ import { CoordinatorOnlyTransport } from './coordinator-only-transport.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { publishRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
-import { type RunState, writeRunState } from './run-state.js';
+import {
+  type RunState,
+  readRoundSequence,
+  writeRoundSequence,
+  writeRunState,
+} from './run-state.js';
 import { RunSubjects } from './subjects.js';
 
 export interface ServeRunOptions {
@@ -29,6 +34,12 @@ export interface ServeRunOptions {
   readonly baseDir?: string;
   readonly backend?: Backend;
   readonly logger?: JsonLogger;
+  /**
+   * Continue the run in the config's runDir from its checkpoint (after the coordinator died):
+   * the update stream is read again from the sequence recorded for the checkpointed round, and
+   * live clients re-join when they see the new coordinator's hello.
+   */
+  readonly resume?: boolean;
   /** Called with every trainer event (progress). */
   readonly onEvent?: (event: TrainerEvent) => void;
 }
@@ -65,6 +76,7 @@ export async function serveRun(
   const trainer = new Meerkat(options.config, {
     ...trainerOptions,
     transport: new CoordinatorOnlyTransport(nats),
+    ...(options.resume === true ? { resume: true } : {}),
   });
   const log = transportLog;
   const clients: string[] = [];
@@ -97,6 +109,11 @@ export async function serveRun(
     options.onEvent?.(e);
     if (e.type === 'setup') {
       clients.push(...e.clients.map((c) => c.id));
+      if (e.resumed) {
+        const sequence = await readRoundSequence(options.nc, subjects, e.startRound);
+        link.startAfter(sequence);
+        log.log('info', 'coordinator-resumed', { round: e.startRound, afterSequence: sequence });
+      }
       const maskPath = config.mask.file ?? join(config.runDir, 'mask.bin');
       let maskBytes: Uint8Array;
       try {
@@ -145,6 +162,8 @@ export async function serveRun(
         runFiles: RUN_FILES.metrics,
       });
     } else if (e.type === 'round-end') {
+      // Before the trainer writes its checkpoint: a checkpoint never lacks its sequence.
+      await writeRoundSequence(options.nc, subjects, e.metrics.round, link.lastSequence);
       flagged.splice(0, flagged.length, ...e.metrics.flagged);
       await writeRunState(
         options.nc,

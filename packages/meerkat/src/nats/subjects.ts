@@ -19,6 +19,7 @@ export function assertNatsName(what: 'run id' | 'client id', value: string): voi
  *
  *   meerkat.<run>.bcast.announce      round announcements            (stream BCAST)
  *   meerkat.<run>.bcast.downlink      replay logs and checkpoints    (stream BCAST)
+ *   meerkat.<run>.bcast.hello         a coordinator (re)start epoch  (stream BCAST)
  *   meerkat.<run>.update.<clientId>   a client's uplink: join, update (stream UPDATES)
  *   meerkat.<run>.down.<clientId>     the coordinator's replies to one client: welcome,
  *                                     announce, finish (core NATS; re-sent on a new join)
@@ -32,6 +33,8 @@ export class RunSubjects {
   readonly broadcastWildcard: string;
   readonly announce: string;
   readonly downlink: string;
+  /** The coordinator announces each (re)start here (stored in BCAST); clients re-join on a new one. */
+  readonly hello: string;
   readonly updateWildcard: string;
   readonly presenceWildcard: string;
   readonly broadcastStream: string;
@@ -46,6 +49,7 @@ export class RunSubjects {
     this.broadcastWildcard = `${this.prefix}.bcast.>`;
     this.announce = `${this.prefix}.bcast.announce`;
     this.downlink = `${this.prefix}.bcast.downlink`;
+    this.hello = `${this.prefix}.bcast.hello`;
     this.updateWildcard = `${this.prefix}.update.*`;
     this.presenceWildcard = `${this.prefix}.presence.*`;
     this.broadcastStream = `MEERKAT_${run}_BCAST`;

@@ -38,6 +38,7 @@ import {
   wholeTranspose,
 } from './transpose-cache.js';
 import { wasmColumnBlocks } from './wasm-column-blocks.js';
+import { ensureGatherRowsKernel, gatherRowsOnWasm } from './wasm-gather-rows-kernel.js';
 import { ensureRopeKernel, ropeOnWasm } from './wasm-rope-kernel.js';
 import { ensureSplitLeadingKernel } from './wasm-split-kernel.js';
 
@@ -122,6 +123,7 @@ export class TfjsBackend implements Backend {
     if (this.#wasmKernels) {
       ensureSplitLeadingKernel(engine.tf);
       ensureRopeKernel(engine.tf);
+      ensureGatherRowsKernel(engine.tf);
     }
     ensureGradients(engine.tf);
   }
@@ -194,8 +196,9 @@ export class TfjsBackend implements Backend {
   async download(x: Tensor): Promise<Float32Array> {
     const inner = this.#t(x);
     this.#activate();
-    const data = await inner.data();
-    return Float32Array.from(data as Float32Array);
+    const data = (await inner.data()) as Float32Array;
+    // wasm's data() is already a fresh copy off its heap; cpu's is the tensor's own storage.
+    return this.#wasmKernels ? data : Float32Array.from(data);
   }
 
   reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -315,6 +318,9 @@ export class TfjsBackend implements Backend {
     const T = this.#t(table);
     const h = embeddingDims(table, ids, idsShape);
     const shape = [...idsShape, h];
+    if (this.#wasmKernels && this.#taping === 0) {
+      return this.#run((tf) => tf.reshape(gatherRowsOnWasm(tf, T, ids), shape), shape);
+    }
     return this.#run((tf) => ops.embedding(tf, T, ids, shape), shape);
   }
 

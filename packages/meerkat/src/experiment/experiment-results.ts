@@ -49,13 +49,19 @@ export interface SeriesResult {
   /** Forward passes per client (total ÷ clients). */
   readonly forwardPassesPerClient: MeanStd;
   readonly seconds: MeanStd;
-  readonly rounds: number | null;
-  readonly localSteps: number | null;
+  /** Rounds and local steps of the series' runs (min and max: overrides may differ by seed). */
+  readonly rounds: readonly [number, number] | null;
+  readonly localSteps: readonly [number, number] | null;
   readonly detection: DetectionStats | null;
 }
 
 function stat(values: readonly (number | null | undefined)[]): MeanStd {
   return meanStd(values.filter((v): v is number => typeof v === 'number' && !Number.isNaN(v)));
+}
+
+function range(values: readonly (number | undefined)[]): [number, number] | null {
+  const present = values.filter((v): v is number => typeof v === 'number');
+  return present.length === 0 ? null : [Math.min(...present), Math.max(...present)];
 }
 
 function detectionStats(cells: readonly CellResult[]): DetectionStats | null {
@@ -119,8 +125,8 @@ export function summariseSeries(cells: readonly CellResult[]): SeriesResult[] {
         ),
       ),
       seconds: stat(summaries.map((s) => s?.seconds)),
-      rounds: summaries[0]?.rounds ?? null,
-      localSteps: summaries[0]?.localSteps ?? null,
+      rounds: range(summaries.map((s) => s?.rounds)),
+      localSteps: range(summaries.map((s) => s?.localSteps)),
       detection: detectionStats(group),
     };
   });

@@ -9,6 +9,11 @@ function pm(s: MeanStd, format: (v: number) => string): string {
 
 const pct = (v: number) => (100 * v).toFixed(1);
 
+function rangeText(range: readonly [number, number] | null): string {
+  if (range === null) return '?';
+  return range[0] === range[1] ? String(range[0]) : `${range[0]}–${range[1]}`;
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   const align = header.map((_, i) => (i === 0 ? ':---' : '---:'));
@@ -23,6 +28,8 @@ export interface ResultsMarkdownInput {
   readonly finishedCells: number;
   readonly totalCells: number;
   readonly wallSeconds: number;
+  /** Sum over finished cells of their runs' own wall time. */
+  readonly runSeconds: number;
 }
 
 /** The results table(s) of an experiment as Markdown (what README sections quote). */
@@ -31,7 +38,7 @@ export function resultsMarkdown(input: ResultsMarkdownInput): string {
   if (input.description !== '') out.push(input.description, '');
   out.push(`Command: \`${input.command}\``, '');
   out.push(
-    `${input.finishedCells}/${input.totalCells} cells finished; wall time of this invocation ${formatSeconds(input.wallSeconds)}. Mean ± sample std over seeds (n = seeds).`,
+    `${input.finishedCells}/${input.totalCells} cells finished; the runs took ${formatSeconds(input.runSeconds)} in all (wall time of this invocation ${formatSeconds(input.wallSeconds)}, including model loading and mask calibration). Mean ± sample std over seeds (n = seeds).`,
     '',
   );
   out.push(
@@ -50,7 +57,7 @@ export function resultsMarkdown(input: ResultsMarkdownInput): string {
       input.series.map((s) => [
         s.series,
         String(s.finalAccuracy.n || s.seeds.length),
-        `${s.rounds ?? '?'} × ${s.localSteps ?? '?'}`,
+        `${rangeText(s.rounds)} × ${rangeText(s.localSteps)}`,
         pm(s.initialAccuracy, pct),
         pm(s.finalAccuracy, pct),
         pm(s.finalLoss, (v) => formatNumber(v, 4)),

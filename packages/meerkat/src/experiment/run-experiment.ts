@@ -10,7 +10,7 @@ import type { ExperimentConfig } from './experiment-config.js';
 import { type CellResult, type SeriesResult, summariseSeries } from './experiment-results.js';
 import { resultsMarkdown } from './results-markdown.js';
 
-/** Trains one cell: `config` is a complete run config (runDir set, paths absolute). */
+/** Trains one cell: `config` is a resolved run config (defaults applied, runDir set, paths absolute). */
 export type CellRunner = (
   config: Readonly<Record<string, unknown>>,
   cell: ExperimentCell,
@@ -31,6 +31,8 @@ export interface RunExperimentOptions {
   readonly patch?: Readonly<Record<string, unknown>>;
   /** Only list what would run. */
   readonly dryRun?: boolean;
+  /** Train only the cells this accepts (the others are still tabulated when finished). */
+  readonly only?: (cell: ExperimentCell) => boolean;
   /** Called as cells start and finish (progress lines). */
   readonly onCell?: (event: CellEvent) => void;
 }
@@ -103,7 +105,11 @@ export async function runExperiment(
   const configs = cells.map((cell) => {
     const config = cellRunConfig(experiment, cell, runDirOf(cell), patch);
     try {
-      parseRunConfig(config, { baseDir: options.baseDir });
+      // The resolved config (defaults applied, paths absolute) runs the same from any directory.
+      return parseRunConfig(config, { baseDir: options.baseDir }) as unknown as Record<
+        string,
+        unknown
+      >;
     } catch (error) {
       if (error instanceof MeerkatError) {
         throw new MeerkatError(
@@ -114,7 +120,6 @@ export async function runExperiment(
       }
       throw error;
     }
-    return config;
   });
   const pending: number[] = [];
   let skipped = 0;
@@ -123,7 +128,7 @@ export async function runExperiment(
     if (await exists(join(runDirOf(cell), RUN_FILES.summary))) {
       skipped++;
       options.onCell?.({ type: 'skip', cell, index: i, total: cells.length });
-    } else pending.push(i);
+    } else if (options.only === undefined || options.only(cell)) pending.push(i);
   }
   if (options.dryRun !== true) {
     const parallel = Math.max(1, options.parallel ?? experiment.parallel);
@@ -159,6 +164,7 @@ export async function runExperiment(
     finishedCells: finished.length,
     totalCells: cells.length,
     wallSeconds,
+    runSeconds: finished.reduce((sum, c) => sum + (c.run.summary?.seconds ?? 0), 0),
   });
   const files = {
     markdown: join(outDir, 'results.md'),

@@ -10,7 +10,7 @@ import type { CliCommand } from '../command.js';
 import { BACKEND_FLAG } from '../common-flags.js';
 import { demoModelCandidates, findDemoModel } from '../find-demo-model.js';
 import { formatPercent, formatSeconds } from '../format.js';
-import { loadModel, MODEL_DIR_HELP } from '../load-model.js';
+import { checkModelDir, loadModel, MODEL_DIR_HELP } from '../load-model.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { describeDetection, driveTraining } from '../train-driver.js';
@@ -96,6 +96,7 @@ export const demoCommand: CliCommand = {
         `meerkat demo: no model found at ${demoModelCandidates(io.cwd).join(' or ')}. ${MODEL_DIR_HELP} The demo was made for stories260K (a 260K-parameter Llama); a larger model works the same but runs slower.`,
       );
     }
+    checkModelDir(model);
     const out = resolvePath(io, args.string('out') ?? 'meerkat-demo');
     const runDir = join(out, 'run');
     if (existsSync(runDir)) {

@@ -101,6 +101,13 @@ export const experimentCommand: CliCommand = {
         description: "override every cell's model directory",
       },
       {
+        name: 'only',
+        type: 'string',
+        value: 'TEXT',
+        description:
+          'train only the cells whose id contains TEXT (e.g. seed-0); the table covers every finished cell',
+      },
+      {
         name: 'dry-run',
         type: 'boolean',
         description: 'list the cells and what would run, train nothing',
@@ -126,6 +133,7 @@ export const experimentCommand: CliCommand = {
       runCell = childProcessRunner(io, cli, baseDir);
     } else runCell = inProcessRunner(io, baseDir);
     const model = args.string('model');
+    const only = args.string('only');
     const outcome = await runExperiment(experiment, {
       outDir,
       baseDir,
@@ -134,6 +142,7 @@ export const experimentCommand: CliCommand = {
       command: `meerkat experiment ${basename(dirname(file))}/${basename(file)}`,
       ...(model === undefined ? {} : { patch: { model: resolvePath(io, model) } }),
       dryRun: args.flag('dry-run'),
+      ...(only === undefined ? {} : { only: (cell: ExperimentCell) => cell.id.includes(only) }),
       onCell: (e) => {
         const where = `[${e.index + 1}/${e.total}] ${e.cell.id}`;
         if (e.type === 'skip') io.stderr.write(`${where}: finished before, skipped\n`);

@@ -1,0 +1,212 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/cli/commands/index.js';
+import { runCli } from '../src/cli/run-cli.js';
+import type { RoundMetrics, RunSummary } from '../src/run-files.js';
+import { memoryIo } from './memory-io.js';
+import { HAVE_STORIES } from './stories.js';
+import { calibrateTinyMask, cli, tinyRunConfig, trainTiny } from './tiny-cli-runs.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'meerkat-cli-'));
+
+async function run(argv: string[], cwd = scratch) {
+  const io = memoryIo(cwd);
+  const code = await runCli(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('meerkat (usage)', () => {
+  it('lists every command in --help and exits 0; no command is a usage error', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of ['demo', 'calibrate', 'train', 'eval', 'report', 'experiment']) {
+      expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'));
+    }
+    const none = await run([]);
+    expect(none.code).toBe(2);
+    expect(none.out).toContain('Usage: meerkat <command>');
+  });
+
+  it('prints each command’s help with all of its options', async () => {
+    for (const command of COMMANDS) {
+      const r = await run([command.spec.name, '--help']);
+      expect(r.code, command.spec.name).toBe(0);
+      expect(r.out).toContain(`Usage: meerkat ${command.spec.name}`);
+      for (const flag of command.spec.flags) expect(r.out).toContain(`--${flag.name}`);
+    }
+    expect((await run(['help', 'train'])).out).toContain('Usage: meerkat train');
+  });
+
+  it('rejects an unknown command and bad flags with one line and exit 2', async () => {
+    const unknown = await run(['trian']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toBe(
+      `error: unknown command 'trian'; use one of ${COMMANDS.map((c) => c.spec.name).join(', ')} (meerkat --help)\n`,
+    );
+    const density = await run(['calibrate', '--model', 'm', '--density', '0']);
+    expect(density.code).toBe(2);
+    expect(density.err).toBe(
+      'error: meerkat calibrate: --density 0 is out of range; allowed: a finite number > 0 and ≤ 1\n',
+    );
+    const flag = await run(['report', 'x', '--outt', 'r.html']);
+    expect(flag.err).toMatch(
+      /^error: meerkat report: unknown option '--outt'; allowed: --out, --title, --help\n$/,
+    );
+    const missing = await run(['train']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('give --config FILE.json (a new run) or --resume RUN_DIR');
+  });
+
+  it('prints every config problem on its own line with its path (exit 2)', async () => {
+    const file = join(scratch, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        model: 'm',
+        runDir: 'r',
+        method: 'meerkat-vpp',
+        clients: 0,
+        partition: { kind: 'dirichlet', alpah: 1 },
+      }),
+    );
+    const r = await run(['train', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.err.trimEnd().split('\n')).toEqual([
+      'error [MEERKAT_CONFIG_INVALID]: invalid run config (3 problems):',
+      '  method: unknown value "meerkat-vpp" (allowed: "meerkat" | "meerkat-vp" | "full-zo" | "random-mask" | "magnitude-mask" | "fedavg-sgd")',
+      '  partition.alpah: unknown key "alpah" (allowed: kind, alpha, minSize)',
+      '  clients: 0 is too small (allowed: > 0)',
+    ]);
+    const notJson = join(scratch, 'not.json');
+    writeFileSync(notJson, '{ model: ');
+    const bad = await run(['train', '--config', notJson]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(
+      /^error \[MEERKAT_CONFIG_INVALID\]: run config .*not\.json is not valid JSON/,
+    );
+  });
+
+  it('explains how to pass a Hugging Face model directory when the demo model is missing', async () => {
+    const r = await run(['demo', '--model', join(scratch, 'no-model')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('no such directory');
+    expect(r.err).toContain('Hugging Face Llama-family model directory');
+    expect(r.err).toContain('config.json, model.safetensors');
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('says a directory without metrics.jsonl is not a run directory', async () => {
+    const r = await run(['report', scratch, '--out', join(scratch, 'r.html')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('[MEERKAT_FILE_NOT_FOUND]');
+    expect(r.err).toContain('metrics.jsonl is missing');
+  });
+});
+
+describe.skipIf(!HAVE_STORIES)('meerkat train / eval on stories260K', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meerkat-cli-train-'));
+  let trained: { runDir: string; out: string; err: string };
+  let summary: RunSummary;
+  let metrics: RoundMetrics[];
+
+  beforeAll(async () => {
+    const mask = await calibrateTinyMask(dir);
+    trained = await trainTiny(dir, tinyRunConfig('vp', mask, { method: 'meerkat-vp' }));
+    summary = JSON.parse(readFileSync(join(trained.runDir, 'summary.json'), 'utf8')) as RunSummary;
+    metrics = readFileSync(join(trained.runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RoundMetrics);
+  }, 120_000);
+
+  it('prints one plain progress line per round off a terminal, and the result on stdout', () => {
+    const rounds = trained.err.split('\n').filter((l) => l.startsWith('train round'));
+    expect(rounds).toHaveLength(2);
+    expect(rounds[0]).toMatch(
+      /^train round 1\/2 {2}calibration {2}acc \d+\.\d% {2}loss [\d.]+ {2}[\d.]+ (B|KiB)\/client/,
+    );
+    expect(rounds[1]).toMatch(/^train round 2\/2 {2}acc /);
+    expect(trained.err).not.toContain('\r');
+    expect(trained.err).toMatch(/^backend tfjs:\w+; mask file: k = 260 of d = 260032/m);
+    expect(trained.err).toMatch(/^GradIP detector after round 1: flagged /m);
+    expect(trained.out).toContain(`run directory: ${trained.runDir}`);
+  });
+
+  it('writes one metrics line per round with bytes, forward passes, GradIP per participant and flags', () => {
+    expect(metrics.map((m) => [m.round, m.phase])).toEqual([
+      [1, 'calibration'],
+      [2, 'training'],
+    ]);
+    let cumulative = 0;
+    for (const m of metrics) {
+      expect(m.bytesUpPerClient).toBeGreaterThan(0);
+      expect(m.bytesDownPerClient).toBeGreaterThan(0);
+      cumulative += m.bytesUpPerClient + m.bytesDownPerClient;
+      expect(m.cumulativeBytesPerClient).toBeCloseTo(cumulative, 6);
+      expect(Object.keys(m.gradip).sort()).toEqual([...m.participants].sort());
+      expect(m.accuracy).not.toBeNull();
+    }
+    // Calibration round: 4 clients × 12 steps × 2 forward passes.
+    expect(metrics[0]?.forwardPasses).toBe(96);
+    expect(metrics[1]?.flagged).toEqual(summary.clients.filter((c) => c.flagged).map((c) => c.id));
+    expect(summary.rounds).toBe(2);
+    expect(summary.finalAccuracy).toBe(metrics[1]?.accuracy);
+    const detection = JSON.parse(readFileSync(join(trained.runDir, 'detection.json'), 'utf8'));
+    expect(detection.clients.map((c: { clientId: string }) => c.clientId)).toEqual(
+      summary.clients.map((c) => c.id),
+    );
+  });
+
+  it('eval of theta.bin reproduces the trainer’s final test accuracy and loss', async () => {
+    const { out } = await cli(dir, [
+      'eval',
+      '--theta',
+      join(trained.runDir, 'theta.bin'),
+      '--limit',
+      '24',
+      '--json',
+    ]);
+    const report = JSON.parse(out) as {
+      accuracy: number;
+      loss: number;
+      examples: number;
+      k: number;
+    };
+    expect(report.examples).toBe(24);
+    expect(report.k).toBe(260);
+    expect(report.accuracy).toBe(summary.finalAccuracy);
+    expect(report.loss).toBeCloseTo(summary.finalLoss as number, 5);
+  });
+
+  it('refuses to resume with a config that differs from the run’s own', async () => {
+    const other = join(dir, 'other.json');
+    writeFileSync(other, JSON.stringify({ ...tinyRunConfig('vp', 'mask.bin'), rounds: 5 }));
+    const r = await run(['train', '--resume', trained.runDir, '--config', other], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('differs from');
+    expect(r.err).toContain('rounds');
+  });
+});
+
+const BUILT_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+describe.skipIf(!existsSync(BUILT_CLI))('dist/cli.js (built)', () => {
+  it('runs as a program: --help exits 0, a missing config exits 2 with one line', () => {
+    const help = spawnSync(process.execPath, [BUILT_CLI, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: meerkat <command>');
+    const missing = spawnSync(process.execPath, [BUILT_CLI, 'train', '--config', 'nope.json'], {
+      encoding: 'utf8',
+      cwd: scratch,
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(
+      `error [MEERKAT_FILE_NOT_FOUND]: run config ${join(scratch, 'nope.json')} cannot be read\n`,
+    );
+    expect(readFileSync(BUILT_CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+});

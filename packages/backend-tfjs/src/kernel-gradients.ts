@@ -35,6 +35,14 @@ function spread(tf: Tf, dy: T, xShape: readonly number[], axes: readonly number[
   return tf.mul(tf.reshape(dy, kept), tf.ones([...xShape], 'float32'));
 }
 
+/** x with its last two axes swapped (an explicit transpose). */
+function swapLast(tf: Tf, x: T): T {
+  const perm = x.shape.map((_, i) => i);
+  const last = perm.length - 1;
+  [perm[last - 1], perm[last]] = [perm[last]!, perm[last - 1]!];
+  return tf.transpose(x, perm);
+}
+
 function zerosFor(tf: Tf, ...names: string[]): (saved: T[]) => Record<string, () => T> {
   return (saved) => Object.fromEntries(names.map((n, i) => [n, () => tf.zerosLike(saved[i]!)]));
 }
@@ -89,9 +97,11 @@ function configs(tf: Tf): GradConfig[] {
         const g = one(dy);
         if (attrs.transposeA === true)
           throw new Error('BatchMatMul gradient: transposeA unsupported');
+        // Transposes are explicit: tfjs-wasm runs a product with transposeA/transposeB on its
+        // scalar loop (≈1 GFLOP/s) but a plain one on XNNPACK (≈20 GFLOP/s).
         return attrs.transposeB === true
-          ? { a: () => tf.matMul(g, b!, false, false), b: () => tf.matMul(g, a!, true, false) }
-          : { a: () => tf.matMul(g, b!, false, true), b: () => tf.matMul(a!, g, true, false) };
+          ? { a: () => tf.matMul(g, b!), b: () => tf.matMul(swapLast(tf, g), a!) }
+          : { a: () => tf.matMul(g, swapLast(tf, b!)), b: () => tf.matMul(swapLast(tf, a!), g) };
       },
     },
     {

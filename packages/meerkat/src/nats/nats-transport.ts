@@ -133,6 +133,10 @@ export class NatsTransport implements Transport {
      */
     let announced = true; // set to false by startAfter (a resumed coordinator)
     const held: (Received<UplinkMessage> & { seq: number })[] = [];
+    /** The last announce sent to each client (re-sent when it re-joins without its update). */
+    const lastAnnounce = new Map<string, { round: number; bytes: Uint8Array }>();
+    /** A resumed session ignores joins published before it started: live clients join again. */
+    let staleJoinsUpTo = 0;
 
     const reject = (
       reason: UplinkRejection,
@@ -167,6 +171,14 @@ export class NatsTransport implements Transport {
         seen.add(m.clientId);
       } else {
         if (joined.has(m.clientId)) {
+          // A client that re-joins (after a reconnect) may have missed its announce: send it
+          // again while its update for that round is still missing. A client that had it
+          // computes the same update again, which JetStream drops by its message id.
+          const last = lastAnnounce.get(m.clientId);
+          if (last !== undefined && seenUpdates.get(last.round)?.has(m.clientId) !== true) {
+            nc.publish(subjects.down(m.clientId), last.bytes);
+            log.log('info', 'announce-resent', { clientId: m.clientId, round: last.round });
+          }
           reject('duplicate', `${m.clientId} joined this coordinator session already`, {
             subject,
             seq,
@@ -176,6 +188,13 @@ export class NatsTransport implements Transport {
         joined.add(m.clientId);
       }
       log.log('debug', 'uplink', { type: m.type, clientId: m.clientId, seq, bytes: data.length });
+      if (!announced && m.type === 'join' && seq <= staleJoinsUpTo) {
+        reject('duplicate', `join of ${m.clientId} from before this coordinator session`, {
+          subject,
+          seq,
+        });
+        return;
+      }
       if (!announced && m.type !== 'join') {
         held.push({ message: m, bytes: data.length, seq });
         return;
@@ -199,6 +218,10 @@ export class NatsTransport implements Transport {
     const start = async () => {
       await this.prepare();
       const js = jetstream(nc);
+      if (!announced) {
+        const info = await (await jetstreamManager(nc)).streams.info(subjects.updateStream);
+        staleJoinsUpTo = info.state.last_seq;
+      }
       const consumer = await js.consumers.get(
         subjects.updateStream,
         from > 0
@@ -250,7 +273,10 @@ export class NatsTransport implements Transport {
         this.checkOpen();
         const bytes = encodeMessage(message);
         nc.publish(subjects.down(clientId), bytes);
-        if (!announced && message.type === 'announce') releaseHeld();
+        if (message.type === 'announce') {
+          lastAnnounce.set(clientId, { round: message.round, bytes });
+          if (!announced) releaseHeld();
+        }
         return bytes.length;
       },
       receive: async () => {

@@ -109,7 +109,7 @@ export async function serveRun(
     options.onEvent?.(e);
     if (e.type === 'setup') {
       clients.push(...e.clients.map((c) => c.id));
-      if (e.resumed) {
+      if (options.resume === true) {
         const sequence = await readRoundSequence(options.nc, subjects, e.startRound);
         link.startAfter(sequence);
         log.log('info', 'coordinator-resumed', { round: e.startRound, afterSequence: sequence });
@@ -161,6 +161,8 @@ export async function serveRun(
         clients: clients.length,
         runFiles: RUN_FILES.metrics,
       });
+    } else if (e.type === 'checkpoint') {
+      log.log('info', 'checkpoint-written', { round: e.round, bytes: e.bytes });
     } else if (e.type === 'round-end') {
       // Before the trainer writes its checkpoint: a checkpoint never lacks its sequence.
       await writeRoundSequence(options.nc, subjects, e.metrics.round, link.lastSequence);

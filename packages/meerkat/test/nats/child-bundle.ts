@@ -12,11 +12,16 @@ const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
  * under test without a build; third-party packages stay external.
  */
 export async function bundleJoinChild(): Promise<string> {
+  return bundleChild('join-child');
+}
+
+/** Bundles test/nats/fixtures/<name>.ts the same way. */
+export async function bundleChild(name: 'join-child' | 'serve-child'): Promise<string> {
   const dir = `${packageRoot}node_modules/.cache/meerkat-nats-test`;
   mkdirSync(dir, { recursive: true });
-  const outfile = `${dir}/join-child-${process.pid}.mjs`;
+  const outfile = `${dir}/${name}-${process.pid}.mjs`;
   await build({
-    entryPoints: [fileURLToPath(new URL('./fixtures/join-child.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url))],
     bundle: true,
     platform: 'node',
     format: 'esm',

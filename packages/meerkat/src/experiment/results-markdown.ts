@@ -62,7 +62,7 @@ export function resultsMarkdown(input: ResultsMarkdownInput): string {
         pm(s.finalAccuracy, pct),
         pm(s.finalLoss, (v) => formatNumber(v, 4)),
         pm(s.bytesPerClient, formatBytes),
-        pm(s.forwardPassesPerClient, (v) => formatNumber(v, 5)),
+        pm(s.forwardPassesPerClient, (v) => formatNumber(v, 4)),
         pm(s.seconds, formatSeconds),
       ]),
     ),

@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseRunConfig } from '../config/parse-run-config.js';
 import { MeerkatError } from '../errors.js';
 import { buildReport } from '../report/build-report.js';
@@ -188,7 +188,7 @@ export async function runExperiment(
           id: c.cell.id,
           series: c.cell.series,
           axes: c.cell.axes,
-          runDir: c.run.dir,
+          runDir: relative(outDir, c.run.dir),
           summary: c.run.summary,
           detection: c.detection,
         })),

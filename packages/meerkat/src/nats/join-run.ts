@@ -17,6 +17,7 @@ import { ClassificationTask } from '../task/classification-task.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { joinRunManifest, readRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
+import { readRoundLogs } from './round-logs.js';
 import { RunSubjects } from './subjects.js';
 
 export interface JoinRunOptions {
@@ -111,6 +112,13 @@ export async function joinRun(
     }
     const view = await TrainableView.create(model, mask.indices);
     const replica = ModelReplica.create(view);
+    // A client that starts in the middle of a run (e.g. after it was killed) first replays the
+    // published round logs, so it joins holding the current θ.
+    const logs = await readRoundLogs(nc, subjects);
+    if (logs.length > 0) {
+      replica.catchUp({ kind: 'logs', round: logs.length, logs });
+      log.log('info', 'caught-up', { round: replica.round, logs: logs.length });
+    }
     const transport = new NatsTransport({ nc, subjects, logger: log });
     const inner = transport.client(clientId);
     let finished: () => void = () => {};

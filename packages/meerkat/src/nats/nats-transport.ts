@@ -135,6 +135,7 @@ export class NatsTransport implements Transport {
     const held: (Received<UplinkMessage> & { seq: number })[] = [];
     /** The last announce sent to each client (re-sent when it re-joins without its update). */
     const lastAnnounce = new Map<string, { round: number; bytes: Uint8Array }>();
+    const lastWelcome = new Map<string, Uint8Array>();
     /** A resumed session ignores joins published before it started: live clients join again. */
     let staleJoinsUpTo = 0;
 
@@ -171,9 +172,12 @@ export class NatsTransport implements Transport {
         seen.add(m.clientId);
       } else {
         if (joined.has(m.clientId)) {
-          // A client that re-joins (after a reconnect) may have missed its announce: send it
-          // again while its update for that round is still missing. A client that had it
+          // A client that re-joins (after a reconnect, or restarted) may have missed its welcome
+          // and announce: send the welcome again, and the announce while its update for that
+          // round is still missing. A client that had it
           // computes the same update again, which JetStream drops by its message id.
+          const welcome = lastWelcome.get(m.clientId);
+          if (welcome !== undefined) nc.publish(subjects.down(m.clientId), welcome);
           const last = lastAnnounce.get(m.clientId);
           if (last !== undefined && seenUpdates.get(last.round)?.has(m.clientId) !== true) {
             nc.publish(subjects.down(m.clientId), last.bytes);
@@ -273,6 +277,7 @@ export class NatsTransport implements Transport {
         this.checkOpen();
         const bytes = encodeMessage(message);
         nc.publish(subjects.down(clientId), bytes);
+        if (message.type === 'welcome') lastWelcome.set(clientId, bytes);
         if (message.type === 'announce') {
           lastAnnounce.set(clientId, { round: message.round, bytes });
           if (!announced) releaseHeld();

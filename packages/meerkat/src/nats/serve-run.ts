@@ -18,6 +18,7 @@ import { CoordinatorOnlyTransport } from './coordinator-only-transport.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { publishRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
+import { publishRoundLog } from './round-logs.js';
 import {
   type RunState,
   readRoundSequence,
@@ -166,6 +167,8 @@ export async function serveRun(
     } else if (e.type === 'round-end') {
       // Before the trainer writes its checkpoint: a checkpoint never lacks its sequence.
       await writeRoundSequence(options.nc, subjects, e.metrics.round, link.lastSequence);
+      // The round's replay log, once for everyone: a client that (re)starts mid-run catches up from it.
+      if (e.log !== null) await publishRoundLog(options.nc, subjects, e.log);
       flagged.splice(0, flagged.length, ...e.metrics.flagged);
       await writeRunState(
         options.nc,

@@ -1,0 +1,103 @@
+import { registerTfjsBackends } from '@meerkat/backend-tfjs';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Meerkat } from '../../src/meerkat.js';
+import { createJsonLogger } from '../../src/nats/json-logger.js';
+import { serveRun } from '../../src/nats/serve-run.js';
+import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
+import { bundleChild, spawnNode } from './child-bundle.js';
+import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
+
+const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
+const OVERRIDES = { clients: 4, rounds: 4, localSteps: 2, backend: 'tfjs:wasm' };
+
+function bits(theta: Float32Array): Uint32Array {
+  return new Uint32Array(theta.buffer, theta.byteOffset, theta.length);
+}
+
+/**
+ * A client process is killed with SIGKILL while round 2 is under way and started again: it
+ * replays the published round logs, re-joins, gets its announce again, and the run ends on θ
+ * bit-identical to the uninterrupted in-process run (on the coordinator and every client).
+ */
+describe.skipIf(!HAVE_STORIES)(
+  'a client killed with -9 mid-round and restarted (stories260K)',
+  () => {
+    let fx: NatsFixture;
+    let nc: NatsConnection;
+    let script: string;
+
+    beforeAll(async () => {
+      registerTfjsBackends();
+      fx = await startNatsFixture({ run: 'run', clientIds: CLIENTS });
+      nc = await fx.connect('coordinator');
+      script = await bundleChild('join-child');
+    }, 30_000);
+
+    afterAll(async () => {
+      await nc?.close();
+      await fx?.close();
+    });
+
+    it('catches up from the round logs and the run ends on the same θ', async () => {
+      const reference = new Meerkat(tinyConfig(tempRunDir(), OVERRIDES));
+      for await (const _ of reference.run()) {
+        // run to the end
+      }
+      const lines: string[] = [];
+      let roundOneClosed: () => void = () => {};
+      const closed = new Promise<void>((r) => {
+        roundOneClosed = r;
+      });
+      const served = serveRun({
+        nc,
+        config: tinyConfig(tempRunDir(), OVERRIDES),
+        logger: createJsonLogger((l) => {
+          lines.push(l);
+          if (l.includes('"event":"round-closed"') && l.includes('"round":1,')) roundOneClosed();
+        }),
+      });
+      const start = (id: string) =>
+        spawnNode(script, [fx.url(), 'run', id, fx.clients.get(id)!.seed]);
+      const children = new Map(CLIENTS.map((id) => [id, start(id)]));
+      await Promise.race([
+        closed,
+        served.then(() => {
+          throw new Error('the run ended before round 1 closed');
+        }),
+      ]);
+      const victim = children.get('client-001')!;
+      victim.child.kill('SIGKILL');
+      expect((await victim.exited).signal).toBe('SIGKILL');
+      const restarted = start('client-001');
+      children.set('client-001', restarted);
+      let timer: NodeJS.Timeout | undefined;
+      const { theta } = await Promise.race([
+        served,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(async () => {
+            restarted.child.kill('SIGKILL');
+            const r = await restarted.exited;
+            reject(
+              new Error(
+                `run did not finish in 90 s.\ncoordinator:\n${lines.slice(-25).join('')}\nrestarted client:\n${r.stderr.slice(-3000)}`,
+              ),
+            );
+          }, 90_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      expect(bits(theta)).toEqual(bits(reference.theta!));
+      for (const [id, c] of children) {
+        const r = await c.exited;
+        expect(r.code, `${id}: ${r.stderr.slice(-3000)}`).toBe(0);
+        const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { theta: string };
+        expect(new Uint32Array(new Uint8Array(Buffer.from(out.theta, 'base64')).buffer)).toEqual(
+          bits(theta),
+        );
+      }
+      expect((await restarted.exited).stderr).toContain('"event":"caught-up"');
+    }, 180_000);
+  },
+);

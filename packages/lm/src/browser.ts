@@ -3,10 +3,15 @@
 // functions (`loadCheckpoint`, `loadTokenizer`, `LlamaModel.load`, `writeRandomCheckpoint`,
 // `loadSafetensorsFile`, ...) are only in the main entry.
 //
-// Not yet browser-clean: model.ts imports checkpoint.ts (for `LlamaModel.load`) and tokenizer.ts
-// holds `loadTokenizer` beside `LmTokenizer`, so both import node:fs and node:path at the top.
-// A browser bundler must stub those two imports for those two files (see
-// packages/meerkat/scripts/build-browser.mjs) until they move to `*-node.ts` modules.
+// Browser-clean: nothing reachable from here imports a `node:` module, so a bundler needs no stub
+// (test/browser-entry.test.ts bundles this file and dist/browser.js with `platform: 'browser'`).
+// - `LmTokenizer` lives in lm-tokenizer.ts; `loadTokenizer(dir)` stays in tokenizer.ts (Node).
+// - `LlamaModel` (model.ts) is shared with the main entry, but `LlamaModel.load(dir, backend)`
+//   imports its directory reader as `#load-checkpoint`, a package.json "imports" subpath: under
+//   the `browser` condition it is checkpoint-browser.ts, which throws `LmError` `LM_NODE_ONLY`
+//   (use `loadModelFromBytes`, or meerkat/browser's `loadModelFromUrls`); everywhere else it is
+//   checkpoint.ts, so the Node API is unchanged and needs no registration step. The subpath is
+//   kept external in dist/ (tsup `--external`) and maps to dist/checkpoint{,-browser}.js there.
 export { type CausalLmLoss, causalLmLoss, nextTokenTargets } from './causal-lm-loss.js';
 export type { Checkpoint } from './checkpoint.js';
 export {
@@ -33,6 +38,7 @@ export {
   parameterCount,
   parameterSpecs,
 } from './layout.js';
+export { LmTokenizer } from './lm-tokenizer.js';
 export {
   type CheckpointBytes,
   checkpointFromBytes,
@@ -62,5 +68,4 @@ export {
   type SafetensorsInput,
   type SafetensorsSpec,
 } from './safetensors-writer.js';
-export { LmTokenizer } from './tokenizer.js';
 export { TrainableView } from './trainable-view.js';

@@ -31,7 +31,9 @@ export type LmErrorCode =
   /** A file the loader needs does not exist. */
   | 'LM_FILE_NOT_FOUND'
   /** A function argument is invalid (unknown preset, bad seed, ...). */
-  | 'LM_INVALID_ARGUMENT';
+  | 'LM_INVALID_ARGUMENT'
+  /** A file-system function (`LlamaModel.load(dir)`) was called in the browser build. */
+  | 'LM_NODE_ONLY';
 
 /** The one error class of `@meerkat/lm`; switch on `code`, not on the message. */
 export class LmError extends Error {

@@ -24,6 +24,7 @@ export {
   parameterCount,
   parameterSpecs,
 } from './layout.js';
+export { LmTokenizer } from './lm-tokenizer.js';
 export {
   type CheckpointBytes,
   checkpointFromBytes,
@@ -67,5 +68,5 @@ export {
   type SafetensorsInput,
   type SafetensorsSpec,
 } from './safetensors-writer.js';
-export { LmTokenizer, loadTokenizer } from './tokenizer.js';
+export { loadTokenizer } from './tokenizer.js';
 export { TrainableView } from './trainable-view.js';

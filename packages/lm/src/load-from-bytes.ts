@@ -3,9 +3,9 @@ import type { Checkpoint } from './checkpoint.js';
 import { parseConfig } from './config.js';
 import { LmError } from './errors.js';
 import { checkTensorsAgainstLayout } from './layout.js';
+import { LmTokenizer } from './lm-tokenizer.js';
 import { LlamaModel } from './model.js';
 import { readSafetensors } from './safetensors.js';
-import { LmTokenizer } from './tokenizer.js';
 
 /**
  * A Hugging Face checkpoint held in memory (fetched, read from a `File`, or embedded). JSON files

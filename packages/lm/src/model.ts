@@ -1,5 +1,8 @@
 import type { Backend, Tensor } from '@meerkat/tensor';
-import { type Checkpoint, loadCheckpoint } from './checkpoint.js';
+// `#load-checkpoint` is checkpoint.ts (reads the directory) under Node and checkpoint-browser.ts
+// (throws) under the `browser` condition: see package.json "imports" and browser.ts.
+import { loadCheckpoint } from '#load-checkpoint';
+import type { Checkpoint } from './checkpoint.js';
 import type { LlamaConfig } from './config.js';
 import { LmError } from './errors.js';
 import { type ParameterSpec, parameterSpecs } from './layout.js';
@@ -181,7 +184,10 @@ export class LlamaModel {
     return LlamaModel.fromWeights(checkpoint.config, host, backend);
   }
 
-  /** `loadCheckpoint(dir)` then `fromCheckpoint`. */
+  /**
+   * `loadCheckpoint(dir)` then `fromCheckpoint`. Node only: in the browser build (`@meerkat/lm/browser`)
+   * it throws `LM_NODE_ONLY`; load in-memory files there with `loadModelFromBytes`.
+   */
   static load(dir: string, backend: Backend): LlamaModel {
     return LlamaModel.fromCheckpoint(loadCheckpoint(dir), backend);
   }

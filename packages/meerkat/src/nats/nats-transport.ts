@@ -119,6 +119,24 @@ export class NatsTransport implements Transport {
       'forged-sender': 0,
       'out-of-bounds': 0,
       duplicate: 0,
+      late: 0,
+      early: 0,
+    };
+    /** Round of the latest announce this session sent (−1 before the first). */
+    let currentRound = -1;
+    /** An update must be for the open round: earlier rounds are closed, later ones not open. */
+    const wrongRound = (m: UplinkMessage, subject: string, seq: number): boolean => {
+      if (m.type !== 'update' || m.round === currentRound) return false;
+      const reason = m.round < currentRound ? 'late' : 'early';
+      reject(
+        reason,
+        `round ${m.round} update of ${m.clientId}; the open round is ${currentRound}`,
+        {
+          subject,
+          seq,
+        },
+      );
+      return true;
     };
     /** Highest stream sequence validated so far (handed over, queued or dropped). */
     let from = this.options.resumeAfterSequence ?? 0;
@@ -155,6 +173,7 @@ export class NatsTransport implements Transport {
         return;
       }
       const m = check.message;
+      if (announced && wrongRound(m, subject, seq)) return;
       if (m.type === 'update') {
         let seen = seenUpdates.get(m.round);
         if (seen === undefined) {
@@ -211,7 +230,12 @@ export class NatsTransport implements Transport {
     const releaseHeld = () => {
       announced = true;
       if (held.length === 0) return;
-      const all = [...held.splice(0), ...queue.splice(0)].sort((a, b) => a.seq - b.seq);
+      const all = [
+        ...held
+          .splice(0)
+          .filter((h) => !wrongRound(h.message, subjects.update(h.message.clientId), h.seq)),
+        ...queue.splice(0),
+      ].sort((a, b) => a.seq - b.seq);
       for (const item of all) {
         const w = waiting.shift();
         if (w !== undefined) w.resolve({ message: item.message, bytes: item.bytes });
@@ -279,6 +303,7 @@ export class NatsTransport implements Transport {
         nc.publish(subjects.down(clientId), bytes);
         if (message.type === 'welcome') lastWelcome.set(clientId, bytes);
         if (message.type === 'announce') {
+          currentRound = Math.max(currentRound, message.round);
           lastAnnounce.set(clientId, { round: message.round, bytes });
           if (!announced) releaseHeld();
         }

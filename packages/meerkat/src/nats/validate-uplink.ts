@@ -13,7 +13,9 @@ export type UplinkRejection =
   | 'wrong-direction'
   | 'forged-sender'
   | 'out-of-bounds'
-  | 'duplicate';
+  | 'duplicate'
+  | 'late'
+  | 'early';
 
 export type UplinkCheck =
   | { readonly ok: true; readonly message: UplinkMessage }

@@ -8,6 +8,7 @@ import { readRunState } from '../../src/nats/run-state.js';
 import { serveRun } from '../../src/nats/serve-run.js';
 import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
 import { bundleJoinChild, spawnNode } from './child-bundle.js';
+import { junkUplink, mulberry32 } from './junk-uplink.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
@@ -20,7 +21,7 @@ function bits(theta: Float32Array): Uint32Array {
 /**
  * `meerkat serve` + 4 `meerkat join` processes over a real nats-server on 127.0.0.1: the
  * coordinator's final θ, and every client's, is bit-identical to the in-process simulation of
- * the same config.
+ * the same config — with 2,000 random and malformed messages sent during the run.
  */
 describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (stories260K)', () => {
   let fx: NatsFixture;
@@ -46,14 +47,37 @@ describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (st
       // run to the end
     }
     const logLines: string[] = [];
+    let roundOneClosed: () => void = () => {};
+    const closed = new Promise<void>((r) => {
+      roundOneClosed = r;
+    });
     const served = serveRun({
       nc,
       config: tinyConfig(tempRunDir(), OVERRIDES),
-      logger: createJsonLogger((l) => logLines.push(l)),
+      logger: createJsonLogger((l) => {
+        logLines.push(l);
+        if (l.includes('"event":"round-closed"') && l.includes('"round":1,')) roundOneClosed();
+      }),
     });
     const children = CLIENTS.map((id) =>
       spawnNode(script, [fx.url(), 'run', id, fx.clients.get(id)!.seed]),
     );
+    // While rounds 2 and 3 run, every client's credentials are used to send 2,000 bad messages
+    // on its own subject (the only one it may publish on).
+    const fuzz = (async () => {
+      await closed;
+      const raws = await Promise.all(CLIENTS.map((id) => fx.connect({ clientId: id })));
+      const rand = mulberry32(6);
+      for (let i = 0; i < 2000; i++) {
+        const c = i % 4;
+        raws[c]!.publish(
+          fx.subjects.update(CLIENTS[c]!),
+          junkUplink(i, CLIENTS[c]!, CLIENTS[(c + 1) % 4]!, rand),
+        );
+        if (i % 100 === 99) await Promise.all(raws.map((r) => r.flush()));
+      }
+      await Promise.all(raws.map((r) => r.close()));
+    })();
     // A client that dies fails the test with its log instead of leaving the coordinator waiting.
     const failed = Promise.all(
       children.map(async (c) => {
@@ -63,6 +87,7 @@ describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (st
       }),
     );
     const { theta } = await Promise.race([served, failed.then(() => served)]);
+    await fuzz;
     const results = await Promise.all(children.map((c) => c.exited));
     expect(bits(theta)).toEqual(bits(reference.theta!));
     for (const r of results) {
@@ -79,5 +104,13 @@ describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (st
     expect(state).toMatchObject({ status: 'finished', round: 3, rounds: 3, clients: CLIENTS });
     const events = logLines.map((l) => JSON.parse(l).event);
     expect(events.filter((e) => e === 'round-closed')).toHaveLength(3);
+    // The bad messages reached the coordinator during the run and were dropped with a reason.
+    const rejected = logLines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event === 'uplink-rejected');
+    expect(rejected.length).toBeGreaterThan(500);
+    expect(new Set(rejected.map((l) => l.reason))).toEqual(
+      new Set(['malformed', 'forged-sender', 'out-of-bounds', 'wrong-direction', 'early']),
+    );
   }, 180_000);
 });

@@ -11,6 +11,7 @@ import type {
   UplinkMessage,
 } from '../../src/protocol/messages.js';
 import type { Received } from '../../src/protocol/transport.js';
+import { mulberry32 } from './junk-uplink.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
 const CLIENTS = ['c1', 'c2', 'c3', 'c4'];
@@ -70,18 +71,6 @@ async function expectQuiet(receive: () => Promise<Received<UplinkMessage>>, ms: 
     new Promise<null>((res) => setTimeout(() => res(null), ms)),
   ]);
   expect(r).toBeNull();
-}
-
-/** A seeded 32-bit generator (mulberry32) for the fuzz messages. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('NatsTransport on a real nats-server', () => {
@@ -145,13 +134,18 @@ describe('NatsTransport on a real nats-server', () => {
       resumeAfterSequence: 4,
     }).coordinator();
     const c3 = (await clientTransport('c3')).client('c3');
+    await coordinator.send('c3', announce('c3', 2)); // round 2 is open
     await c3.send(update('c3', 2, [1]));
     await c3.send(update('c3', 2, [1])); // a resend: same Nats-Msg-Id, dropped by JetStream
     const raw = connections.at(-1)!;
     // A replay with another message id gets past JetStream's window but not the transport.
     await raw.request(fx.subjects.update('c3'), encodeMessage(update('c3', 2, [9])));
+    const got = await receiveN(coordinator.receive, 1);
+    await coordinator.send('c3', announce('c3', 3)); // round 3 opens: round 2 is closed
     await c3.send(update('c3', 3, [2]));
-    const got = await receiveN(coordinator.receive, 2);
+    await raw.request(fx.subjects.update('c3'), encodeMessage(update('c3', 2, [5]))); // late
+    await raw.request(fx.subjects.update('c3'), encodeMessage(update('c3', 4, [5]))); // early
+    got.push(...(await receiveN(coordinator.receive, 1)));
     expect(
       got.map((r) => [r.message.type === 'update' && r.message.round, r.message.clientId]),
     ).toEqual([
@@ -161,14 +155,23 @@ describe('NatsTransport on a real nats-server', () => {
     expect((got[0]!.message as UpdateMessage).g).toEqual(Float64Array.of(1));
     expect(coordinator.rejected.duplicate).toBe(1);
     await expectQuiet(coordinator.receive, 300);
+    expect(coordinator.rejected.late).toBe(1);
+    expect(coordinator.rejected.early).toBe(1);
   });
 
   it('a coordinator restarted from its stored sequence loses no update and counts none twice', async () => {
     const first = await fx.connect('coordinator');
-    const a = new NatsTransport({ nc: first, subjects: fx.subjects }).coordinator();
+    const jsm = await jetstreamManager(first);
+    const skip = (await jsm.streams.info(fx.subjects.updateStream)).state.last_seq;
+    const a = new NatsTransport({
+      nc: first,
+      subjects: fx.subjects,
+      resumeAfterSequence: skip,
+    }).coordinator();
     await a.ready();
-    const before = await receiveN(a.receive, 6); // everything from the earlier tests
+    await a.send('c4', announce('c4', 10)); // c4 has no handler: this only opens round 10
     const start = a.lastSequence;
+    expect(start).toBe(skip);
     const links = await Promise.all(
       CLIENTS.map(async (id) => (await clientTransport(id)).client(id)),
     );
@@ -185,9 +188,9 @@ describe('NatsTransport on a real nats-server', () => {
       subjects: fx.subjects,
       resumeAfterSequence: stored,
     }).coordinator();
+    await b.send('c4', announce('c4', 10));
     const rest = await receiveN(b.receive, 2);
     await expectQuiet(b.receive, 300);
-    expect(before).toHaveLength(6);
     expect([...two, ...rest].map((r) => r.message.clientId)).toEqual(CLIENTS);
   });
 
@@ -206,6 +209,7 @@ describe('NatsTransport on a real nats-server', () => {
     });
     const coordinator = transport.coordinator();
     await coordinator.ready();
+    await coordinator.send('c4', announce('c4', 50)); // round 50 is open (c4 has no handler)
     const raws = await Promise.all(CLIENTS.map((id) => fx.connect({ clientId: id })));
     connections.push(...raws);
     const rand = mulberry32(20261123);

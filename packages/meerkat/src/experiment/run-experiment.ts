@@ -171,42 +171,45 @@ export async function runExperiment(
     json: join(outDir, 'results.json'),
     report: join(outDir, 'report.html'),
   };
-  await mkdir(dirname(files.markdown), { recursive: true });
-  await writeFile(files.markdown, markdown);
-  await writeFile(
-    files.json,
-    `${JSON.stringify(
-      {
-        name: experiment.name,
-        description: experiment.description,
-        command: options.command,
-        finishedCells: finished.length,
-        totalCells: cells.length,
-        wallSeconds,
-        series,
-        cells: finished.map((c) => ({
-          id: c.cell.id,
-          series: c.cell.series,
-          axes: c.cell.axes,
-          runDir: relative(outDir, c.run.dir),
-          summary: c.run.summary,
-          detection: c.detection,
-        })),
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  if (finished.length > 0) {
-    const report = await buildReport(
-      finished.map((c) => c.run),
-      {
-        title: `Meerkat experiment: ${experiment.name}`,
-        description: experiment.description,
-        series: new Map(finished.map((c) => [c.run.dir, c.cell.series])),
-      },
+  // A dry run only lists the cells; it leaves the results files as they are.
+  if (options.dryRun !== true) {
+    await mkdir(dirname(files.markdown), { recursive: true });
+    await writeFile(files.markdown, markdown);
+    await writeFile(
+      files.json,
+      `${JSON.stringify(
+        {
+          name: experiment.name,
+          description: experiment.description,
+          command: options.command,
+          finishedCells: finished.length,
+          totalCells: cells.length,
+          wallSeconds,
+          series,
+          cells: finished.map((c) => ({
+            id: c.cell.id,
+            series: c.cell.series,
+            axes: c.cell.axes,
+            runDir: relative(outDir, c.run.dir),
+            summary: c.run.summary,
+            detection: c.detection,
+          })),
+        },
+        null,
+        2,
+      )}\n`,
     );
-    await writeFile(files.report, report.html);
+    if (finished.length > 0) {
+      const report = await buildReport(
+        finished.map((c) => c.run),
+        {
+          title: `Meerkat experiment: ${experiment.name}`,
+          description: experiment.description,
+          series: new Map(finished.map((c) => [c.run.dir, c.cell.series])),
+        },
+      );
+      await writeFile(files.report, report.html);
+    }
   }
   return {
     outDir,

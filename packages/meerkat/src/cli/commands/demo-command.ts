@@ -26,6 +26,7 @@ export const DEMO_DEFAULTS = {
   calibrationSteps: 100,
   calibrationBatches: 8,
   testSize: 200,
+  batchSize: 8,
 } as const;
 
 async function isDemoRun(runDir: string): Promise<boolean> {
@@ -155,6 +156,7 @@ export const demoCommand: CliCommand = {
       seed,
       ...(backendName === undefined ? {} : { backend: backendName }),
       clients: DEMO_DEFAULTS.clients,
+      batchSize: DEMO_DEFAULTS.batchSize,
       rounds,
       localSteps: args.number('local-steps') ?? DEMO_DEFAULTS.localSteps,
       partition: {

@@ -182,6 +182,32 @@ describe.skipIf(!HAVE_STORIES)('meerkat train / eval on stories260K', () => {
     expect(report.loss).toBeCloseTo(summary.finalLoss as number, 5);
   });
 
+  it('eval reads JSONL data, counts per label and rejects a label outside the verbalizer', async () => {
+    const data = join(dir, 'mail.jsonl');
+    const rows = [
+      { text: 'Subject: lunch | see you at noon', label: 'ham' },
+      { text: 'Subject: WIN $$$ | click now to claim your prize', label: 'spam' },
+      { text: 'Subject: minutes | notes from the meeting attached', label: 'ham' },
+    ];
+    writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const theta = join(trained.runDir, 'theta.bin');
+    const { out } = await cli(dir, ['eval', '--theta', theta, '--data', data, '--json']);
+    const report = JSON.parse(out) as {
+      examples: number;
+      accuracy: number;
+      perLabel: Record<string, { examples: number; accuracy: number }>;
+    };
+    expect(report.examples).toBe(3);
+    expect(report.perLabel.ham?.examples).toBe(2);
+    expect(report.perLabel.spam?.examples).toBe(1);
+    const hits = 2 * (report.perLabel.ham?.accuracy ?? 0) + (report.perLabel.spam?.accuracy ?? 0);
+    expect(report.accuracy).toBeCloseTo(hits / 3, 12);
+    writeFileSync(data, JSON.stringify({ text: 'x', label: 'eggs' }));
+    const bad = await run(['eval', '--theta', theta, '--data', data], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('label "eggs" is not in the verbalizer (allowed: "ham" | "spam")');
+  });
+
   it('refuses to resume with a config that differs from the run’s own', async () => {
     const other = join(dir, 'other.json');
     writeFileSync(other, JSON.stringify({ ...tinyRunConfig('vp', 'mask.bin'), rounds: 5 }));

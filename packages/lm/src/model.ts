@@ -275,15 +275,22 @@ export class LlamaModel {
             );
       let x = be.embedding(this.embed, ids, [b, s]);
       for (const L of this.layers) {
-        const n = be.rmsNorm(x, L.inputNorm, c.rmsNormEps);
-        const q = be.rope(be.reshape(this.linear(n, L.q, L.qBias), [b, s, hq, d]), rotary);
-        const k = be.rope(be.reshape(this.linear(n, L.k, L.kBias), [b, s, hkv, d]), rotary);
-        const v = be.reshape(this.linear(n, L.v, L.vBias), [b, s, hkv, d]);
-        const att = be.attention(q, k, v, maskTensor === undefined ? {} : { mask: maskTensor });
-        x = be.add(x, this.linear(be.reshape(att, [b, s, hq * d]), L.o, L.oBias));
-        const n2 = be.rmsNorm(x, L.postNorm, c.rmsNormEps);
-        const act = be.swiglu(this.linear(n2, L.gate, L.gateBias), this.linear(n2, L.up, L.upBias));
-        x = be.add(x, this.linear(act, L.down, L.downBias));
+        // Each layer in its own scope, and the previous residual stream freed after it: only
+        // one layer's temporaries are alive at a time (the peak-memory lever on big models).
+        const input = x;
+        x = be.scope(() => {
+          const n = be.rmsNorm(input, L.inputNorm, c.rmsNormEps);
+          const q = be.rope(be.reshape(this.linear(n, L.q, L.qBias), [b, s, hq, d]), rotary);
+          const k = be.rope(be.reshape(this.linear(n, L.k, L.kBias), [b, s, hkv, d]), rotary);
+          const v = be.reshape(this.linear(n, L.v, L.vBias), [b, s, hkv, d]);
+          const att = be.attention(q, k, v, maskTensor === undefined ? {} : { mask: maskTensor });
+          const mid = be.add(input, this.linear(be.reshape(att, [b, s, hq * d]), L.o, L.oBias));
+          const n2 = be.rmsNorm(mid, L.postNorm, c.rmsNormEps);
+          const up = this.linear(n2, L.up, L.upBias);
+          const act = be.swiglu(this.linear(n2, L.gate, L.gateBias), up);
+          return be.add(mid, this.linear(act, L.down, L.downBias));
+        });
+        be.dispose(input);
       }
       if (lastRows !== null) x = be.embedding(be.reshape(x, [b * s, h]), lastRows, [b]);
       return be.matmul(be.rmsNorm(x, this.finalNorm, c.rmsNormEps), this.lmHead, {

@@ -103,7 +103,6 @@ describe('forward cost accounting of meerkat-lm bench', { timeout: 60_000 }, () 
         expect(held / est.heldBytes, `${c.modelType} ${logits}`).toBeGreaterThan(0.75);
         expect(held / est.heldBytes, `${c.modelType} ${logits}`).toBeLessThan(1.25);
         expect(est.logitsBytes).toBe(4 * (logits === 'all' ? 32 : 2) * c.vocabSize);
-        expect(est.perLayerBytes).toBeLessThan(est.heldBytes);
       }
       model.dispose();
     }

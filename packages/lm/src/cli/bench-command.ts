@@ -163,7 +163,6 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
       matmul_params: matmulParameterCount(config),
       weights_bytes: 4 * params,
       activation_bytes: activations.heldBytes + activations.lossBytes,
-      activation_bytes_per_layer: activations.perLayerBytes + activations.lossBytes,
       loss_bytes: activations.lossBytes,
       logits_bytes: activations.logitsBytes,
       flops_per_forward: flops.total,

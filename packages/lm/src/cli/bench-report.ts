@@ -39,7 +39,6 @@ export interface BenchReport {
    */
   readonly activation_bytes: number;
   /** The same if each layer's temporaries were freed after the layer. */
-  readonly activation_bytes_per_layer: number;
   /** The loss's part of `activation_bytes` (0 with logits last). */
   readonly loss_bytes: number;
   readonly logits_bytes: number;
@@ -104,7 +103,7 @@ export function formatBenchReport(r: BenchReport): string {
   ];
   for (const s of r.matmul_skipped) lines.push(`               skipped ${s.label}: ${s.reason}`);
   lines.push(
-    `activations    ≈${mib(r.activation_bytes)} held by one forward${r.loss_bytes > 0 ? ' + loss' : ''} (${mib(r.activation_bytes_per_layer)} if freed per layer; logits ${mib(r.logits_bytes)})`,
+    `activations    ≈${mib(r.activation_bytes)} held by one forward${r.loss_bytes > 0 ? ' + loss' : ''} (peak: one layer at a time; logits ${mib(r.logits_bytes)})`,
     `backend bytes  ${mib(r.backend_bytes_after_load)} after load, ${mib(r.backend_bytes_end)} after the forwards`,
     `memory (RSS)   start ${mib(r.rss_start_bytes)}, after load ${mib(r.rss_after_load_bytes)}, end ${mib(r.rss_end_bytes)}, peak ${mib(r.max_rss_bytes)}`,
   );

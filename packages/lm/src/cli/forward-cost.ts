@@ -20,13 +20,12 @@ export interface ForwardFlops {
 /** Bytes of the float32 tensors a forward creates (an estimate from the op list of `LlamaModel`). */
 export interface ActivationEstimate {
   /**
-   * Every tensor one forward creates, all alive at its end: `LlamaModel.forward` runs in one
-   * `backend.scope`, so temporaries are freed only when it returns. Backend-internal scratch
+   * The peak working set of one forward: `LlamaModel.forward` runs each layer in its own
+   * `backend.scope` and frees the previous residual stream after it, so at most the layer's
+   * input plus one layer's temporaries (or the head's) are alive. Backend-internal scratch
    * (e.g. a transposed weight copy inside `matmul`) is not included.
    */
   readonly heldBytes: number;
-  /** The working set if each layer's temporaries were freed after the layer: residual + one layer (or the head). */
-  readonly perLayerBytes: number;
   /** The logits alone: b·s·V (`'all'`) or b·V (`'last'`) floats. */
   readonly logitsBytes: number;
   /**
@@ -86,7 +85,7 @@ export function forwardFlops(config: LlamaConfig, shape: ForwardShape): ForwardF
  * up, SwiGLU, down and the second residual add; then the final norm and the logits.
  */
 export function activationBytes(config: LlamaConfig, shape: ForwardShape): ActivationEstimate {
-  const { h, hq, qd, kvd, f, v, layers } = dims(config);
+  const { h, hq, qd, kvd, f, v } = dims(config);
   const { batch: b, seq: s } = shape;
   const t = b * s;
   const qkvBias = config.qkvBias ? 1 : 0;
@@ -106,11 +105,9 @@ export function activationBytes(config: LlamaConfig, shape: ForwardShape): Activ
   const rows = shape.logits === 'all' ? t : b;
   const logits = rows * v;
   const head = (shape.logits === 'all' ? 0 : b * h) + rows * h + logits; // gather, norm, logits
-  const embedding = t * h;
   const targets = b * (s - 1);
   return {
-    heldBytes: 4 * (embedding + layers * perLayer + head),
-    perLayerBytes: 4 * (t * h + Math.max(perLayer, head)),
+    heldBytes: 4 * (t * h + Math.max(perLayer, head)),
     logitsBytes: 4 * logits,
     lossBytes: shape.logits === 'all' ? 4 * (2 * targets * v + targets) : 0,
   };

@@ -41,12 +41,22 @@ export interface ChildResult {
   readonly stderr: string;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every child spawnNode started that is still running: call it in afterAll. */
+export function killRunningChildren(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 /** Spawns `node script ...args`, collecting its output; `exited` settles when it exits. */
 export function spawnNode(
   script: string,
   args: readonly string[],
 ): { child: ChildProcess; exited: Promise<ChildResult> } {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => {

@@ -6,7 +6,7 @@ import { Meerkat } from '../../src/meerkat.js';
 import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { serveRun } from '../../src/nats/serve-run.js';
 import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
-import { bundleChild, spawnNode } from './child-bundle.js';
+import { bundleChild, killRunningChildren, spawnNode } from './child-bundle.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
@@ -36,6 +36,7 @@ describe.skipIf(!HAVE_STORIES)(
     }, 30_000);
 
     afterAll(async () => {
+      killRunningChildren();
       await nc?.close();
       await fx?.close();
     });

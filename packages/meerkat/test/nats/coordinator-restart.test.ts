@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Meerkat } from '../../src/meerkat.js';
 import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
-import { bundleChild, type ChildResult, spawnNode } from './child-bundle.js';
+import { bundleChild, type ChildResult, killRunningChildren, spawnNode } from './child-bundle.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
@@ -62,6 +62,7 @@ describe.skipIf(!HAVE_STORIES)(
     }, 30_000);
 
     afterAll(async () => {
+      killRunningChildren();
       await fx?.close();
     });
 

@@ -7,7 +7,7 @@ import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { readRunState } from '../../src/nats/run-state.js';
 import { serveRun } from '../../src/nats/serve-run.js';
 import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
-import { bundleJoinChild, spawnNode } from './child-bundle.js';
+import { bundleJoinChild, killRunningChildren, spawnNode } from './child-bundle.js';
 import { junkUplink, mulberry32 } from './junk-uplink.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
@@ -37,6 +37,7 @@ describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (st
   }, 30_000);
 
   afterAll(async () => {
+    killRunningChildren();
     await nc?.close();
     await fx?.close();
   });

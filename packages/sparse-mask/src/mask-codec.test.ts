@@ -72,6 +72,15 @@ describe('encodeMask / decodeMask', () => {
     expect(decodeMask(encodeMask(big))).toEqual(big);
   });
 
+  it('decodes from a Node Buffer that is a view into a larger pool (slice is a view there)', () => {
+    const full = fullMask(17, 17);
+    const encoded = encodeMask(full);
+    const pool = Buffer.alloc(encoded.length + 13);
+    pool.set(encoded, 13);
+    const view = pool.subarray(13);
+    expect(decodeMask(view, layout)).toEqual(full);
+  });
+
   it('writes the documented header fields little-endian', () => {
     const mask = fullMask(3, 10);
     const bytes = encodeMask(mask);

@@ -90,7 +90,12 @@ function writeFloat32s(bytes: Uint8Array, at: number, values: Float32Array): voi
 }
 
 function readFloat32s(bytes: Uint8Array, at: number, k: number): Float32Array {
-  if (LITTLE_ENDIAN_HOST) return new Float32Array(bytes.slice(at, at + 4 * k).buffer);
+  if (LITTLE_ENDIAN_HOST) {
+    // Uint8Array.prototype.slice always copies; a Node Buffer's own slice is a view into a
+    // shared pool, so call the typed-array method explicitly.
+    const copy = Uint8Array.prototype.slice.call(bytes, at, at + 4 * k);
+    return new Float32Array(copy.buffer, 0, k);
+  }
   const out = new Float32Array(k);
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   for (let j = 0; j < k; j++) out[j] = view.getFloat32(at + 4 * j, true);

@@ -14,6 +14,8 @@ export type MeerkatErrorCode =
   | 'MEERKAT_PROTOCOL'
   /** A run directory / checkpoint that cannot be resumed. */
   | 'MEERKAT_CHECKPOINT_INVALID'
+  /** A round's deadline and its grace period passed with fewer updates than `minQuorum`. */
+  | 'MEERKAT_QUORUM_NOT_MET'
   /** API misuse (e.g. `run()` twice). */
   | 'MEERKAT_INVALID_STATE';
 

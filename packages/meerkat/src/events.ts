@@ -57,6 +57,29 @@ export interface RoundEndEvent {
   readonly log: Uint8Array | null;
 }
 
+/**
+ * A round closed at its deadline without some sampled clients (`roundDeadlineSeconds`): θ is the
+ * aggregation of the `answered` updates only; the stragglers catch up on their next announce.
+ */
+export interface StragglersEvent {
+  readonly type: 'stragglers';
+  readonly round: number;
+  readonly stragglers: readonly string[];
+  readonly answered: number;
+  readonly quorum: number;
+}
+
+/** An update the coordinator did not aggregate: `late` = for a round that had already closed. */
+export interface UpdateRejectedEvent {
+  readonly type: 'update-rejected';
+  /** The open round (1-based) when it arrived. */
+  readonly round: number;
+  readonly clientId: string;
+  /** The round (1-based) the update was for. */
+  readonly updateRound: number;
+  readonly reason: 'late';
+}
+
 /** Meerkat-vp's detector verdict after the calibration phase. */
 export interface DetectionEvent {
   readonly type: 'detection';
@@ -95,11 +118,15 @@ export interface DoneEvent {
 }
 
 /** Everything `Meerkat.run()` yields, in order: setup, then per round round-start,
- *  client-done × participants, [detection], [evaluation], round-end, checkpoint; finally done. */
+ *  client-done × participants (with a deadline: client-done × on-time clients, any
+ *  update-rejected among them, [stragglers]), [detection], [evaluation], round-end, checkpoint;
+ *  finally done. */
 export type TrainerEvent =
   | SetupEvent
   | RoundStartEvent
   | ClientDoneEvent
+  | StragglersEvent
+  | UpdateRejectedEvent
   | RoundEndEvent
   | DetectionEvent
   | EvaluationEvent

@@ -29,6 +29,7 @@ export {
   type TaskConfig,
 } from './config/parse-run-config.js';
 export { type RunConfigInput, runConfigSchema } from './config/run-config-schema.js';
+export { type Clock, SYSTEM_CLOCK } from './coordinator/clock.js';
 export {
   type ClientInfo,
   Coordinator,

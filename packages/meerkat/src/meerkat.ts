@@ -23,6 +23,7 @@ import {
   parseRunConfig,
   type RunConfig,
 } from './config/parse-run-config.js';
+import type { Clock } from './coordinator/clock.js';
 import { type ClientInfo, Coordinator } from './coordinator/coordinator.js';
 import {
   type RoundAggregator,
@@ -51,6 +52,8 @@ export interface MeerkatOptions extends ParseRunConfigOptions {
   readonly transport?: Transport;
   /** Continue from RUN_DIR/checkpoint.bin (see `Meerkat.resume`). */
   readonly resume?: boolean;
+  /** Time source of round deadlines (`roundDeadlineSeconds`); default wall time. For tests. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -276,6 +279,7 @@ export class Meerkat {
         },
         layoutFingerprint: layout.fingerprint,
         ...(resumeFrom === undefined ? {} : { resumeFrom: resumeFrom.state }),
+        ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
       });
       const summary = yield* coordinator.run();
       await transport.close();

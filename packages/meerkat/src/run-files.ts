@@ -54,6 +54,11 @@ export interface RoundMetrics {
   /** Client ids flagged as extreme Non-IID so far (cumulative; [] for methods without detection). */
   readonly flagged: readonly string[];
   readonly participants: readonly string[];
+  /**
+   * Sampled clients whose update missed the round's deadline (not aggregated; their late update
+   * is rejected). Present only when the round closed without every participant.
+   */
+  readonly stragglers?: readonly string[];
   /** Wall-clock seconds the round took. */
   readonly seconds: number;
 }

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { participantCount } from '@meerkat/fed-aggregate';
 import type { z } from 'zod';
 import { type ConfigIssue, formatConfigIssue, MeerkatError } from '../errors.js';
 import { METHOD_PRESETS } from '../methods.js';
@@ -119,6 +120,7 @@ export function parseRunConfig(input: unknown, options: ParseRunConfigOptions = 
       }
     }
   }
+  issues.push(...quorumIssues(c));
   if (issues.length > 0) throw configError(issues);
   const base = options.baseDir ?? process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
@@ -143,6 +145,37 @@ export function parseRunConfig(input: unknown, options: ParseRunConfigOptions = 
       },
     },
   };
+}
+
+/** `minQuorum` is a count or a fraction, at most the sampled clients, and only with a deadline. */
+function quorumIssues(c: ParsedRunConfig): ConfigIssue[] {
+  const q = c.minQuorum;
+  if (q === undefined) return [];
+  const sampled = participantCount(c.clients, { fraction: c.participation });
+  const allowed = `an integer count 1 … ${sampled} (the sampled clients) or a fraction in (0, 1)`;
+  const issues: ConfigIssue[] = [];
+  if (c.roundDeadlineSeconds === undefined) {
+    issues.push({
+      path: 'minQuorum',
+      message:
+        'a quorum needs a round deadline: without roundDeadlineSeconds every round waits for every sampled client',
+      allowed: 'set roundDeadlineSeconds, or leave minQuorum out',
+    });
+  }
+  if (q >= 1 && !Number.isInteger(q)) {
+    issues.push({
+      path: 'minQuorum',
+      message: `${q} is neither a whole count nor a fraction below 1`,
+      allowed,
+    });
+  } else if (q > sampled) {
+    issues.push({
+      path: 'minQuorum',
+      message: `${q} is more than the ${sampled} clients sampled per round`,
+      allowed,
+    });
+  }
+  return issues;
 }
 
 function configError(issues: readonly ConfigIssue[]): MeerkatError {

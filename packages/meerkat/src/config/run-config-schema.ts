@@ -133,6 +133,17 @@ export const runConfigSchema = z.strictObject({
   clients: positiveInt.default(10),
   /** Fraction of clients sampled per round (rounded up, at least 1). */
   participation: unitInterval.default(1),
+  /**
+   * Seconds a round waits for its sampled clients before it may close without the stragglers.
+   * Default: no deadline — every round waits for every sampled client.
+   */
+  roundDeadlineSeconds: z.number().positive().optional(),
+  /**
+   * Updates a round needs to close at its deadline: an integer n ≥ 1 is a count, a value in
+   * (0, 1) a fraction of the sampled clients (rounded up). Default: every sampled client.
+   * Needs `roundDeadlineSeconds`.
+   */
+  minQuorum: z.number().positive().optional(),
   rounds: positiveInt.default(10),
   localSteps: positiveInt.default(5),
   /** Default: the method preset's (METHOD_PRESETS). */

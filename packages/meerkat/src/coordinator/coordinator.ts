@@ -1,3 +1,4 @@
+import { participantCount } from '@meerkat/fed-aggregate';
 import {
   ClientDataCursor,
   type Detection,
@@ -11,8 +12,8 @@ import type { RunConfig } from '../config/parse-run-config.js';
 import { MeerkatError } from '../errors.js';
 import type { TrainerEvent } from '../events.js';
 import { METHOD_PRESETS } from '../methods.js';
-import type { RunDescriptor, UpdateMessage } from '../protocol/messages.js';
-import type { CoordinatorLink } from '../protocol/transport.js';
+import type { RunDescriptor, UpdateMessage, UplinkMessage } from '../protocol/messages.js';
+import type { CoordinatorLink, Received } from '../protocol/transport.js';
 import type { RunDirectory } from '../run-dir.js';
 import type {
   ClientKind,
@@ -21,6 +22,7 @@ import type {
   RoundMetrics,
   RunSummary,
 } from '../run-files.js';
+import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import type { RoundAggregator } from './round-aggregator.js';
 import { encodeTrainerCheckpoint, type TrainerState } from './trainer-checkpoint.js';
 
@@ -50,12 +52,23 @@ export interface CoordinatorOptions {
   readonly layoutFingerprint: string;
   /** State from checkpoint.bin when resuming. */
   readonly resumeFrom?: TrainerState;
+  /** Time source of round deadlines (`roundDeadlineSeconds`); default wall time. */
+  readonly clock?: Clock;
 }
 
 /**
  * The coordinator of the round protocol: owns the aggregator (FederatedServer for ZO), Meerkat-vp's
  * GradIP tracking, detection and early stopping, evaluation, metrics and checkpoints. It talks to
  * clients only through its `CoordinatorLink`, so the same code runs in-process or over a network.
+ *
+ * Stragglers: without `roundDeadlineSeconds` a round waits for every sampled client. With it, a
+ * round closes when every sampled client answered, or at the deadline once `minQuorum` updates
+ * arrived; below the quorum it waits as long again (the grace period), closes as soon as the
+ * quorum is reached, and otherwise fails with `MEERKAT_QUORUM_NOT_MET` naming the missing clients
+ * (the last checkpoint stays, so the run can be resumed). θ is the aggregation of the updates that
+ * arrived before the close; an update for a closed round is rejected with reason `late` (an
+ * `update-rejected` event, never aggregated). A straggler keeps the round it was last announced,
+ * so its next announce carries the replay logs (or θ) it missed.
  */
 export class Coordinator {
   private readonly cursors = new Map<string, ClientDataCursor>();
@@ -69,9 +82,13 @@ export class Coordinator {
   private lastEvaluation: { accuracy: number; loss: number } | null = null;
   private startedAt = new Date().toISOString();
   private secondsBefore = 0;
+  /** A `receive` still waiting after a deadline passed: the next receive continues it. */
+  private pending: Promise<Received<UplinkMessage>> | undefined;
+  private readonly clock: Clock;
 
   constructor(private readonly o: CoordinatorOptions) {
     const { config, clients } = o;
+    this.clock = o.clock ?? SYSTEM_CLOCK;
     const dataSeed = BigInt(o.run.dataSeed);
     const r = o.resumeFrom;
     for (const c of clients) {
@@ -112,7 +129,7 @@ export class Coordinator {
     // Joins: every expected client says which θ round it holds.
     const expected = new Set(this.o.clients.map((c) => c.id));
     while (this.clientRound.size < expected.size) {
-      const { message } = await link.receive();
+      const { message } = (await this.receiveBefore(null))!;
       if (message.type !== 'join' || !expected.has(message.clientId)) {
         throw new MeerkatError(
           'MEERKAT_PROTOCOL',
@@ -170,8 +187,40 @@ export class Coordinator {
       const seeds = new Map(plan.map((a) => [a.clientId, a.seeds]));
       const gradip: Record<string, number> = {};
       let forwardPasses = 0;
+      const deadlineMs =
+        config.roundDeadlineSeconds === undefined ? null : config.roundDeadlineSeconds * 1000;
+      const openedAt = this.clock.now();
+      const quorum = this.quorum(plan.length);
       while (updates.size < plan.length) {
-        const { message: u, bytes } = await link.receive();
+        const limit =
+          deadlineMs === null
+            ? null
+            : openedAt + (updates.size >= quorum ? deadlineMs : 2 * deadlineMs);
+        const received = await this.receiveBefore(limit);
+        if (received === null) {
+          if (updates.size >= quorum) break;
+          const missing = participants.filter((id) => !updates.has(id));
+          throw new MeerkatError(
+            'MEERKAT_QUORUM_NOT_MET',
+            `round ${r + 1}: ${updates.size} of ${plan.length} sampled clients answered within ${2 * config.roundDeadlineSeconds!} s (the ${config.roundDeadlineSeconds} s deadline and as long again), the quorum (minQuorum) is ${quorum}; missing: ${missing.join(', ')}`,
+          );
+        }
+        const { message: u, bytes } = received;
+        if (
+          deadlineMs !== null &&
+          u.type === 'update' &&
+          u.round < r &&
+          this.cursors.has(u.clientId)
+        ) {
+          yield {
+            type: 'update-rejected',
+            round: r + 1,
+            clientId: u.clientId,
+            updateRound: u.round + 1,
+            reason: 'late',
+          };
+          continue;
+        }
         if (
           u.type !== 'update' ||
           u.round !== r ||
@@ -200,6 +249,10 @@ export class Coordinator {
           forwardPasses: u.forwardPasses,
           gradip: meanAbs,
         };
+      }
+      const stragglers = participants.filter((id) => !updates.has(id));
+      if (stragglers.length > 0) {
+        yield { type: 'stragglers', round: r + 1, stragglers, answered: updates.size, quorum };
       }
       const { theta, log } = aggregator.closeRound();
       this.o.onTheta?.(theta);
@@ -253,6 +306,7 @@ export class Coordinator {
         gradip,
         flagged: [...this.flagged],
         participants,
+        ...(stragglers.length > 0 ? { stragglers } : {}),
         seconds: (performance.now() - roundStart) / 1000,
       };
       this.o.runDir.appendMetrics(metrics);
@@ -266,6 +320,39 @@ export class Coordinator {
       };
     }
     return this.summary((performance.now() - started) / 1000);
+  }
+
+  /** Updates a round of `sampled` clients needs to close at its deadline (`minQuorum`). */
+  private quorum(sampled: number): number {
+    const q = this.o.config.minQuorum;
+    if (q === undefined) return sampled;
+    return participantCount(sampled, q < 1 ? { fraction: q } : { count: q });
+  }
+
+  /**
+   * The next uplink message, or null once the clock reaches `limit` (null: no limit). A receive
+   * cut short by the limit is kept and continued by the next call, so no message is lost.
+   */
+  private async receiveBefore(limit: number | null): Promise<Received<UplinkMessage> | null> {
+    if (this.pending === undefined) {
+      const next = this.o.link.receive();
+      next.catch(() => undefined); // awaited below; a transport closed after a failure may reject it
+      this.pending = next;
+    }
+    let received: Received<UplinkMessage> | null;
+    if (limit === null) received = await this.pending;
+    else {
+      const abort = new AbortController();
+      const timeout = this.clock.sleep(limit - this.clock.now(), abort.signal).then(() => null);
+      try {
+        // An update already here wins over a deadline already passed (race takes the first).
+        received = await Promise.race([this.pending, timeout]);
+      } finally {
+        abort.abort();
+      }
+    }
+    if (received !== null) this.pending = undefined;
+    return received;
   }
 
   /** GradIP of an update's steps (from the seeds the coordinator derived and the uploaded g). */

@@ -27,7 +27,6 @@ export interface ResultsMarkdownInput {
   readonly series: readonly SeriesResult[];
   readonly finishedCells: number;
   readonly totalCells: number;
-  readonly wallSeconds: number;
   /** Sum over finished cells of their runs' own wall time. */
   readonly runSeconds: number;
 }
@@ -38,7 +37,7 @@ export function resultsMarkdown(input: ResultsMarkdownInput): string {
   if (input.description !== '') out.push(input.description, '');
   out.push(`Command: \`${input.command}\``, '');
   out.push(
-    `${input.finishedCells}/${input.totalCells} cells finished; the runs took ${formatSeconds(input.runSeconds)} in all (wall time of this invocation ${formatSeconds(input.wallSeconds)}, including model loading and mask calibration). Mean ± sample std over seeds (n = seeds).`,
+    `${input.finishedCells}/${input.totalCells} cells finished; their training rounds took ${formatSeconds(input.runSeconds)} of wall time in all (the runs' own clocks, without model loading and mask calibration). Mean ± sample std over seeds (n = seeds).`,
     '',
   );
   out.push(

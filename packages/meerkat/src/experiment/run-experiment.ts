@@ -163,7 +163,6 @@ export async function runExperiment(
     series,
     finishedCells: finished.length,
     totalCells: cells.length,
-    wallSeconds,
     runSeconds: finished.reduce((sum, c) => sum + (c.run.summary?.seconds ?? 0), 0),
   });
   const files = {

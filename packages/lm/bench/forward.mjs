@@ -206,7 +206,7 @@ for (const r of results) {
 lines.push(
   '',
   'GFLOP/s count the forward as 2·(matmul params)·tokens + causal attention (see `meerkat-lm bench --help`); the peer counts 2·params·tokens (within 1–4% of it here).',
-  'Activations: the peak working set of one forward plus the loss (LlamaModel.forward frees each layer\'s temporaries after the layer). Start = RSS after the backend was created, before the weights.',
+  "Activations: the peak working set of one forward plus the loss (LlamaModel.forward frees each layer's temporaries after the layer). Start = RSS after the backend was created, before the weights.",
 );
 const peerRows = Object.entries(peers).filter(([, p]) => p !== null);
 if (peerRows.length > 0) {

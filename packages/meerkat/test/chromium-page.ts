@@ -1,11 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-
-/** Debian's Chromium (CI installs it from apt; playwright's own browser download is not used). */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+import { launchChromium } from './browser/launch-chromium.js';
 
 /** The little of the DOM the checks use (the package's tsconfig has no DOM lib). */
 interface DomElement {
@@ -40,26 +34,13 @@ export interface PageCheck {
  * what it rendered; optionally saves a full-page screenshot.
  */
 export async function inspectPage(file: string, screenshot?: string): Promise<PageCheck> {
-  const profile = await mkdtemp(join(tmpdir(), 'meerkat-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-gpu',
-    ],
-  });
+  const browser = await launchChromium();
   const errors: string[] = [];
   const requests: string[] = [];
   const url = pathToFileURL(file).href;
   try {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
@@ -103,7 +84,6 @@ export async function inspectPage(file: string, screenshot?: string): Promise<Pa
     if (screenshot !== undefined) await page.screenshot({ path: screenshot, fullPage: true });
     return { charts, tables, errors, requests };
   } finally {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }

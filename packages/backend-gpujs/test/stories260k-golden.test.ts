@@ -1,7 +1,7 @@
 import { causalLmLoss, greedyGenerate, LlamaModel } from '@meerkat/lm';
 import { describe, expect, it } from 'vitest';
 // The shared model's location and golden file, from @meerkat/lm's own test helpers.
-import { GOLDEN } from '../../lm/test/golden.js';
+import { GOLDEN, goldenForward } from '../../lm/test/golden.js';
 import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../../lm/test/model-dir.js';
 import { createGpujsBackend } from '../src/index.js';
 
@@ -10,7 +10,6 @@ import { createGpujsBackend } from '../src/index.js';
  * gpu.js mode available here, against golden.json (an independent PyTorch forward). Every mode
  * here computes in float32 (webasm) or better (cpu), so the tolerance is 1e-4.
  */
-const V = 512;
 
 describe.skipIf(!HAVE_STORIES)(`stories260K golden logits on gpu.js${STORIES_SKIP_NOTE}`, () => {
   it.each(['webasm', 'cpu'] as const)(
@@ -21,21 +20,10 @@ describe.skipIf(!HAVE_STORIES)(`stories260K golden logits on gpu.js${STORIES_SKI
       let worstLogit = 0;
       let worstNll = 0;
       for (const c of GOLDEN!.cases) {
-        const ids = Uint32Array.from(c.ids);
-        const t = model.forward(ids, [1, ids.length], { logits: 'all' });
-        const all = await backend.download(t);
-        t.dispose();
-        const last = all.subarray((ids.length - 1) * V);
-        for (let i = 0; i < V; i++) {
-          worstLogit = Math.max(worstLogit, Math.abs(last[i]! - c.last_logits[i]!));
-        }
-        const argmax: number[] = [];
-        for (let p = 0; p < ids.length; p++) {
-          let best = 0;
-          for (let i = 1; i < V; i++) if (all[p * V + i]! > all[p * V + best]!) best = i;
-          argmax.push(best);
-        }
+        const { lastLogitError, argmax } = await goldenForward(model, c);
+        worstLogit = Math.max(worstLogit, lastLogitError);
         expect(argmax).toEqual(c.argmax_per_position);
+        const ids = Uint32Array.from(c.ids);
         const loss = await causalLmLoss(model, ids, [1, ids.length]);
         worstNll = Math.max(worstNll, Math.abs(loss.mean - c.mean_nll));
       }

@@ -51,9 +51,7 @@ export async function getMaskObject(store: ObjectStore, ref: MaskReference): Pro
       `The mask object ${JSON.stringify(ref.object)} is corrupt: ${bytes.length} bytes with sha256 ${digest}, but the manifest says ${ref.bytes} bytes with sha256 ${ref.sha256}.`,
     );
   }
-  // A plain Uint8Array copy: nats.js hands back a Node Buffer, whose slice() is a view, and
-  // sparse-mask's decoder takes `.slice(...).buffer` as a copy (RangeError on a pooled Buffer).
-  const mask = decodeMask(new Uint8Array(bytes));
+  const mask = decodeMask(bytes);
   if (mask.fingerprint !== ref.fingerprint || mask.d !== ref.d || mask.indices.length !== ref.k) {
     throw new MeerkatError(
       'MEERKAT_PROTOCOL',

@@ -1,20 +1,14 @@
-import { registerTfjsBackends } from '@meerkat/backend-tfjs';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { Meerkat } from '../../src/meerkat.js';
 import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { serveRun } from '../../src/nats/serve-run.js';
 import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
-import { bundleChild, killRunningChildren, spawnNode } from './child-bundle.js';
-import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
+import { spawnNode } from './child-bundle.js';
+import { bits, useJoinProcessRun } from './join-processes.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
 const OVERRIDES = { clients: 4, rounds: 4, localSteps: 2, backend: 'tfjs:wasm' };
-
-function bits(theta: Float32Array): Uint32Array {
-  return new Uint32Array(theta.buffer, theta.byteOffset, theta.length);
-}
 
 /**
  * A client process is killed with SIGKILL while round 2 is under way and started again: it
@@ -24,24 +18,10 @@ function bits(theta: Float32Array): Uint32Array {
 describe.skipIf(!HAVE_STORIES)(
   'a client killed with -9 mid-round and restarted (stories260K)',
   () => {
-    let fx: NatsFixture;
-    let nc: NatsConnection;
-    let script: string;
-
-    beforeAll(async () => {
-      registerTfjsBackends();
-      fx = await startNatsFixture({ run: 'run', clientIds: CLIENTS });
-      nc = await fx.connect('coordinator');
-      script = await bundleChild('join-child');
-    }, 30_000);
-
-    afterAll(async () => {
-      killRunningChildren();
-      await nc?.close();
-      await fx?.close();
-    });
+    const run = useJoinProcessRun(CLIENTS);
 
     it('catches up from the round logs and the run ends on the same θ', async () => {
+      const { fx, nc, script } = run;
       const reference = new Meerkat(tinyConfig(tempRunDir(), OVERRIDES));
       for await (const _ of reference.run()) {
         // run to the end

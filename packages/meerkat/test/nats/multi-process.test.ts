@@ -1,22 +1,16 @@
-import { registerTfjsBackends } from '@meerkat/backend-tfjs';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { Meerkat } from '../../src/meerkat.js';
 import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { readRunState } from '../../src/nats/run-state.js';
 import { serveRun } from '../../src/nats/serve-run.js';
 import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
-import { bundleJoinChild, killRunningChildren, spawnNode } from './child-bundle.js';
+import { spawnNode } from './child-bundle.js';
+import { bits, useJoinProcessRun } from './join-processes.js';
 import { junkUplink, mulberry32 } from './junk-uplink.js';
-import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
 const OVERRIDES = { clients: 4, rounds: 3, localSteps: 2, backend: 'tfjs:wasm' };
-
-function bits(theta: Float32Array): Uint32Array {
-  return new Uint32Array(theta.buffer, theta.byteOffset, theta.length);
-}
 
 /**
  * `meerkat serve` + 4 `meerkat join` processes over a real nats-server on 127.0.0.1: the
@@ -24,25 +18,10 @@ function bits(theta: Float32Array): Uint32Array {
  * the same config — with 2,000 random and malformed messages sent during the run.
  */
 describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (stories260K)', () => {
-  let fx: NatsFixture;
-  let nc: NatsConnection;
-  let script: string;
-
-  beforeAll(async () => {
-    registerTfjsBackends();
-    // tempRunDir() names the run directory "run": that is the run id.
-    fx = await startNatsFixture({ run: 'run', clientIds: CLIENTS });
-    nc = await fx.connect('coordinator');
-    script = await bundleJoinChild();
-  }, 30_000);
-
-  afterAll(async () => {
-    killRunningChildren();
-    await nc?.close();
-    await fx?.close();
-  });
+  const run = useJoinProcessRun(CLIENTS);
 
   it('gives θ bit-identical to the in-process simulation', async () => {
+    const { fx, nc, script } = run;
     const reference = new Meerkat(tinyConfig(tempRunDir(), OVERRIDES));
     for await (const _ of reference.run()) {
       // run to the end

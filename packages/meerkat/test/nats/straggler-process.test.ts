@@ -1,13 +1,11 @@
-import { registerTfjsBackends } from '@meerkat/backend-tfjs';
 import { REPLAY_LOG_HEADER_BYTES } from '@meerkat/fed-aggregate';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RoundEndEvent, TrainerEvent } from '../../src/events.js';
 import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { serveRun } from '../../src/nats/serve-run.js';
 import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
-import { bundleJoinChild, killRunningChildren, spawnNode } from './child-bundle.js';
-import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
+import { spawnNode } from './child-bundle.js';
+import { bits, useJoinProcessRun } from './join-processes.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002'];
 const DEADLINE_S = 12;
@@ -20,10 +18,6 @@ const OVERRIDES = {
   minQuorum: 2,
 };
 
-function bits(theta: Float32Array): Uint32Array {
-  return new Uint32Array(theta.buffer, theta.byteOffset, theta.length);
-}
-
 /**
  * `meerkat serve` with a 12 s round deadline and a quorum of 2, and 3 `meerkat join` processes
  * over a real nats-server: client-002 is stopped with SIGSTOP before round 2's announces and
@@ -31,24 +25,10 @@ function bits(theta: Float32Array): Uint32Array {
  * up from the next announce's replay logs, and it ends holding the coordinator's θ bit for bit.
  */
 describe.skipIf(!HAVE_STORIES)('a client process stopped past the round deadline (NATS)', () => {
-  let fx: NatsFixture;
-  let nc: NatsConnection;
-  let script: string;
-
-  beforeAll(async () => {
-    registerTfjsBackends();
-    fx = await startNatsFixture({ run: 'run', clientIds: CLIENTS });
-    nc = await fx.connect('coordinator');
-    script = await bundleJoinChild();
-  }, 30_000);
-
-  afterAll(async () => {
-    killRunningChildren();
-    await nc?.close();
-    await fx?.close();
-  });
+  const run = useJoinProcessRun(CLIENTS);
 
   it('closes round 2 without it, rejects its late update, and the run completes', async () => {
+    const { fx, nc, script } = run;
     const lines: string[] = [];
     const events: TrainerEvent[] = [];
     const children = new Map(

@@ -14,6 +14,8 @@ export type TensorErrorCode =
   | 'TENSOR_UNKNOWN_BACKEND'
   /** The backend is registered but cannot run here (missing package, no GPU, ...). */
   | 'TENSOR_BACKEND_UNAVAILABLE'
+  /** The backend's runtime failed to compile or run a computation (the message has its reason). */
+  | 'TENSOR_EXECUTION_FAILED'
   /** `registerBackend` was called twice with the same name without `{ replace: true }`. */
   | 'TENSOR_DUPLICATE_BACKEND';
 

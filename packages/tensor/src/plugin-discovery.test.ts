@@ -12,6 +12,7 @@ describe('backend package discovery', () => {
 
   it('names the package it tried, and why it failed, for an unknown family', async () => {
     expect(backendPackageName('nosuch')).toBe('@meerkat/backend-nosuch');
+    expect(backendPackageName('ort')).toBe('@meerkat/backend-onnxruntime');
     const error = await createBackend('nosuch:x').catch((e: unknown) => e);
     expect(isTensorError(error) && error.code).toBe('TENSOR_UNKNOWN_BACKEND');
     expect(String((error as Error).message)).toMatch(/could not import @meerkat\/backend-nosuch/);

@@ -47,9 +47,12 @@ let registrations = 1;
 const pluginFailures = new Map<string, string>();
 const pluginsTried = new Set<string>();
 
+/** Families whose package name is not the family name (`ort:*` lives in backend-onnxruntime). */
+const PACKAGE_OF_FAMILY: Readonly<Record<string, string>> = { ort: 'onnxruntime' };
+
 /** The module specifier a family's backend package is looked up under. */
 export function backendPackageName(family: string): string {
-  return `@meerkat/backend-${family}`;
+  return `@meerkat/backend-${PACKAGE_OF_FAMILY[family] ?? family}`;
 }
 
 async function discoverFamily(family: string): Promise<void> {

@@ -1,0 +1,107 @@
+import { TensorError } from '@meerkat/tensor';
+import { AUTO_ORDER, ENGINES, isOrtEngine, type OrtEngine, type OrtRuntime } from './engines.js';
+import { describeEngineSelection, OrtBackend, type OrtBackendOptions } from './ort-backend.js';
+import { importRuntime, type OrtModule } from './ort-module.js';
+import { probeEngine } from './probe-engine.js';
+
+/** Which runtime package runs each engine where this entry is loaded (Node or browser). */
+export type RuntimeMap = Readonly<Partial<Record<OrtEngine, OrtRuntime>>>;
+
+/** Node: native engines on onnxruntime-node, `wasm` on onnxruntime-web. */
+export const NODE_RUNTIMES: RuntimeMap = {
+  cuda: 'onnxruntime-node',
+  dml: 'onnxruntime-node',
+  coreml: 'onnxruntime-node',
+  webgpu: 'onnxruntime-node',
+  cpu: 'onnxruntime-node',
+  wasm: 'onnxruntime-web',
+};
+
+/** Browsers: onnxruntime-web's WebGPU and wasm engines. */
+export const BROWSER_RUNTIMES: RuntimeMap = { webgpu: 'onnxruntime-web', wasm: 'onnxruntime-web' };
+
+const PLATFORM_ONLY: Partial<Record<OrtEngine, string>> = { dml: 'win32', coreml: 'darwin' };
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}
+
+export interface CreateOrtOptions extends Omit<OrtBackendOptions, 'selection'> {
+  /** An engine, or `auto` (default) for the first that works here in `AUTO_ORDER`. */
+  readonly engine?: OrtEngine | 'auto';
+  /**
+   * The ONNX Runtime module to use (e.g. an `onnxruntime-web` you configured yourself, with
+   * `env.wasm.wasmPaths`). Default: imported by engine.
+   */
+  readonly ort?: OrtModule;
+}
+
+/**
+ * Loads the engine's runtime and checks that its execution provider runs (a tiny probe
+ * session). Returns the module, or throws with the reason and what to install.
+ */
+export async function loadEngine(
+  engine: OrtEngine,
+  runtimes: RuntimeMap,
+  given?: OrtModule,
+): Promise<OrtModule> {
+  const spec = ENGINES[engine];
+  const runtime = runtimes[engine];
+  if (runtime === undefined) throw new Error(`not offered in this environment (${spec.hint})`);
+  const platform = PLATFORM_ONLY[engine];
+  const here = (globalThis as { process?: { platform?: string } }).process?.platform;
+  if (platform !== undefined && here !== platform) {
+    throw new Error(`${spec.hint}; this is ${here ?? 'a browser'}`);
+  }
+  let ort: OrtModule;
+  try {
+    ort = given ?? (await importRuntime(runtime));
+  } catch (error) {
+    throw new Error(`could not import ${runtime} (${spec.hint}): ${reasonOf(error)}`);
+  }
+  try {
+    await probeEngine(ort, spec);
+  } catch (error) {
+    throw new Error(
+      `${runtime}'s ${spec.executionProvider} provider does not run here: ${reasonOf(error)} (${spec.hint})`,
+    );
+  }
+  return ort;
+}
+
+/**
+ * Creates an ONNX Runtime backend on one engine, or on the best available one for `'auto'`
+ * (cuda > dml > coreml > webgpu > cpu > wasm). `backend.selection` says which engine was chosen
+ * and why better ones were skipped. Throws `TENSOR_BACKEND_UNAVAILABLE` with every reason when
+ * nothing works, and `TENSOR_INVALID_ARGUMENT` for an unknown engine.
+ */
+export async function createOrtBackend(
+  options: CreateOrtOptions = {},
+  runtimes: RuntimeMap = NODE_RUNTIMES,
+): Promise<OrtBackend> {
+  const requested = options.engine ?? 'auto';
+  if (requested !== 'auto' && !isOrtEngine(requested)) {
+    throw new TensorError(
+      'TENSOR_INVALID_ARGUMENT',
+      `unknown ONNX Runtime engine '${String(requested)}'; use one of ${AUTO_ORDER.join(', ')} or auto`,
+    );
+  }
+  const candidates = requested === 'auto' ? AUTO_ORDER : [requested];
+  const skipped: { engine: OrtEngine; reason: string }[] = [];
+  const { engine: _engine, ort: given, ...backendOptions } = options;
+  for (const engine of candidates) {
+    try {
+      const ort = await loadEngine(engine, runtimes, given);
+      return new OrtBackend(ort, ENGINES[engine], {
+        ...backendOptions,
+        selection: describeEngineSelection(engine, skipped),
+      });
+    } catch (error) {
+      skipped.push({ engine, reason: reasonOf(error) });
+    }
+  }
+  throw new TensorError(
+    'TENSOR_BACKEND_UNAVAILABLE',
+    `no ONNX Runtime engine is available (${requested}):\n${skipped.map((s) => `  ort:${s.engine}: ${s.reason}`).join('\n')}`,
+  );
+}

@@ -1,0 +1,53 @@
+import { type BackendFactory, registerBackend, unavailable } from '@meerkat/tensor';
+import { loadEngine, NODE_RUNTIMES, type RuntimeMap } from './create-backend.js';
+import { AUTO_ORDER, ENGINES } from './engines.js';
+import { describeEngineSelection, OrtBackend } from './ort-backend.js';
+
+export interface RegisterOrtOptions {
+  /** Which runtime runs each engine; default: Node's (onnxruntime-node, wasm on onnxruntime-web). */
+  readonly runtimes?: RuntimeMap;
+  /** Replace earlier registrations of the same names (default false: registering twice throws). */
+  readonly replace?: boolean;
+}
+
+/**
+ * Registers `ort:cuda`, `ort:dml`, `ort:coreml`, `ort:webgpu`, `ort:cpu` and `ort:wasm`
+ * (priorities in that order) in the @meerkat/tensor registry, so `createBackend('ort:auto')`
+ * picks the first that works here. Nothing is loaded until a backend is created; an engine that
+ * cannot run returns `unavailable(reason)` naming what is missing and how to install it.
+ */
+export function registerOrtBackends(options: RegisterOrtOptions = {}): void {
+  const runtimes = options.runtimes ?? NODE_RUNTIMES;
+  const failures = new Map<string, string>();
+  AUTO_ORDER.forEach((engine, priority) => {
+    const factory: BackendFactory = async () => {
+      try {
+        const ort = await loadEngine(engine, runtimes);
+        failures.delete(engine);
+        const skipped = AUTO_ORDER.slice(0, priority).flatMap((better) => {
+          const reason = failures.get(better);
+          return reason === undefined ? [] : [{ engine: better, reason }];
+        });
+        return new OrtBackend(ort, ENGINES[engine], {
+          selection: describeEngineSelection(engine, skipped),
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        failures.set(engine, reason);
+        return unavailable(reason);
+      }
+    };
+    registerBackend(`ort:${engine}`, factory, {
+      priority,
+      ...(options.replace === undefined ? {} : { replace: options.replace }),
+    });
+  });
+}
+
+/**
+ * The registry's plugin hook: `createBackend('ort:…')` imports this package and calls this when
+ * no `ort:*` backend is registered yet. Registering twice is a no-op.
+ */
+export function registerBackends(): void {
+  registerOrtBackends({ replace: true });
+}

@@ -72,6 +72,20 @@ describe.skipIf(!HAVE_STORIES)(
       expect(maxAbsDiff(last, all.subarray((ids.length - 1) * V))).toBe(0);
     });
 
+    it('vocabIds: the head only for chosen token ids equals those columns of the full logits', async () => {
+      const ids = Uint32Array.from(GOLDEN!.cases[2]!.ids);
+      const vocabIds = Uint32Array.of(7, 300, 2, 511);
+      const full = await logitsOf([...ids], 'last');
+      const t = model.forward(ids, [1, ids.length], { logits: 'last', vocabIds });
+      const picked = await backend.download(t);
+      t.dispose();
+      expect(picked.length).toBe(vocabIds.length);
+      for (const [j, id] of vocabIds.entries()) expect(picked[j]).toBeCloseTo(full[id]!, 5);
+      const bad = () =>
+        model.forward(ids, [1, ids.length], { logits: 'last', vocabIds: Uint32Array.of(512) });
+      expect(bad).toThrow(LmError);
+    });
+
     it('left- and right-padded batches give the logits of the unpadded sequences (within 1e-5)', async () => {
       const seqs = GOLDEN!.cases.slice(0, 4).map((c) => c.ids);
       const s = Math.max(...seqs.map((q) => q.length));

@@ -29,6 +29,12 @@ export interface ForwardOptions {
    * position whose mask is nonzero; position s − 1 without a mask or with left padding).
    */
   readonly logits: LogitsMode;
+  /**
+   * Compute the head only for these token ids, in this order: the result's last axis has
+   * `vocabIds.length` entries instead of V (e.g. a verbalizer's label tokens). With a 32,000-token
+   * vocabulary the full head costs more than the decoder layers of a small model.
+   */
+  readonly vocabIds?: Uint32Array;
 }
 
 /** The backend tensors of one decoder layer. */
@@ -212,7 +218,7 @@ export class LlamaModel {
 
   /**
    * Logits for token ids laid out as `shape = [b, s]`: [b, s, V] (`logits: 'all'`) or [b, V]
-   * (`'last'`). The caller owns the returned tensor (dispose it, or call inside a scope).
+   * (`'last'`); V becomes `vocabIds.length` when `vocabIds` is given. The caller owns the returned tensor (dispose it, or call inside a scope).
    */
   forward(ids: Uint32Array, shape: readonly [number, number], options: ForwardOptions): Tensor {
     if (this.disposed) throw invalid('this LlamaModel was disposed.');
@@ -262,6 +268,19 @@ export class LlamaModel {
     } else if (options.logits !== 'all') {
       throw invalid(`logits must be 'all' or 'last', got ${JSON.stringify(options.logits)}.`);
     }
+    const { vocabIds } = options;
+    if (vocabIds !== undefined) {
+      if (!(vocabIds instanceof Uint32Array) || vocabIds.length === 0) {
+        throw invalid('vocabIds must be a non-empty Uint32Array of token ids.');
+      }
+      for (const id of vocabIds) {
+        if (id >= c.vocabSize) {
+          throw invalid(
+            `vocabIds has token id ${id}, outside the vocabulary (size ${c.vocabSize}).`,
+          );
+        }
+      }
+    }
     const rotary = { positions, theta: c.ropeTheta };
     const be = this.backend;
     const { numAttentionHeads: hq, numKeyValueHeads: hkv, headDim: d, hiddenSize: h } = c;
@@ -293,9 +312,11 @@ export class LlamaModel {
         be.dispose(input);
       }
       if (lastRows !== null) x = be.embedding(be.reshape(x, [b * s, h]), lastRows, [b]);
-      return be.matmul(be.rmsNorm(x, this.finalNorm, c.rmsNormEps), this.lmHead, {
-        transposeB: true,
-      });
+      const head =
+        vocabIds === undefined
+          ? this.lmHead
+          : be.embedding(this.lmHead, vocabIds, [vocabIds.length]);
+      return be.matmul(be.rmsNorm(x, this.finalNorm, c.rmsNormEps), head, { transposeB: true });
     });
   }
 }

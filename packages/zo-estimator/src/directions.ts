@@ -27,7 +27,8 @@ const INV_2_32 = 1 / 4294967296;
 /** Scratch for one Philox block, reused so the fill loops allocate nothing. */
 const block = new Uint32Array(4);
 
-function checkStream(stream: number): void {
+/** Validates a Philox stream (counter word 1): an integer in [0, 2^32). */
+export function checkStream(stream: number): void {
   if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) {
     throw new ZoError(
       'ZO_INVALID_ARGUMENT',
@@ -99,6 +100,16 @@ function writePartialBlock(
   for (let j = Math.max(from, 4 * b); j < end; j++) out[j - from] = partial[j - 4 * b]!;
 }
 
+/** Validates a direction range [from, to): non-negative integers with to/4 below 2^32. */
+export function checkDirectionRange(from: number, to: number): void {
+  if (!Number.isInteger(from) || from < 0 || to / 4 > 0xffffffff) {
+    throw new ZoError(
+      'ZO_INVALID_ARGUMENT',
+      `direction range [${from}, ${to}) must be non-negative integers below 2^34`,
+    );
+  }
+}
+
 /**
  * Direction stream v1, sub-range form: writes z_j for j in [from, from + out.length) into
  * out[0 .. out.length). Only the Philox blocks that cover the range are computed, so workers or
@@ -116,12 +127,7 @@ export function fillDirectionRange(
   const distribution = options.distribution ?? 'gaussian';
   checkDistribution(distribution);
   const to = from + out.length;
-  if (!Number.isInteger(from) || from < 0 || to / 4 > 0xffffffff) {
-    throw new ZoError(
-      'ZO_INVALID_ARGUMENT',
-      `direction range [${from}, ${to}) must be non-negative integers below 2^34`,
-    );
-  }
+  checkDirectionRange(from, to);
   const gaussian = distribution === 'gaussian';
   const kernel = options.engine === 'js' ? undefined : philoxBlockKernel;
   const gaussianKernel = gaussian && options.engine !== 'js' ? gaussianBlockKernel : undefined;

@@ -3,7 +3,9 @@ export type ZoErrorCode =
   | 'ZO_INVALID_ARGUMENT'
   | 'ZO_NON_FINITE_LOSS'
   | 'ZO_NON_FINITE_GRADIENT'
-  | 'ZO_INVALID_SEED';
+  | 'ZO_INVALID_SEED'
+  | 'ZO_POOL_CLOSED'
+  | 'ZO_WORKER_FAILED';
 
 /** The one error class of `@meerkat/zo-estimator`; switch on `code`, not on the message. */
 export class ZoError extends Error {

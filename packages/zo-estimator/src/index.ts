@@ -1,4 +1,5 @@
 export { crc32 } from './crc32.js';
+export { DEFAULT_DIRECTION_POOL_THRESHOLD, type DirectionPool } from './direction-pool.js';
 export {
   type DirectionDistribution,
   type DirectionOptions,
@@ -7,14 +8,22 @@ export {
 } from './directions.js';
 export { ZoError, type ZoErrorCode } from './errors.js';
 export {
+  type DirectionFill,
   type Estimate,
   type EstimateOptions,
   type EstimateScheme,
   estimateProjectedGradient,
+  evaluateDirections,
   type Objective,
   type ResolvedEstimateOptions,
   resolveEstimateOptions,
 } from './estimator.js';
+export {
+  applyStepFromSaved,
+  applyStepFromSavedAsync,
+  type DirectionRangeFill,
+  FUSED_CHUNK_ENTRIES,
+} from './fused-update.js';
 export {
   type NonFinitePolicy,
   ZoOptimizer,

@@ -1,13 +1,21 @@
+import { DEFAULT_DIRECTION_POOL_THRESHOLD, type DirectionPool } from './direction-pool.js';
+import { fillDirection } from './directions.js';
 import { ZoError } from './errors.js';
 import {
+  type DirectionFill,
+  type Estimate,
   type EstimateOptions,
-  estimateProjectedGradient,
+  evaluateDirections,
   type Objective,
   type ResolvedEstimateOptions,
   resolveEstimateOptions,
 } from './estimator.js';
+import { applyStepFromSaved, applyStepFromSavedAsync } from './fused-update.js';
 import type { StepRecord } from './step-record.js';
-import { applyStep, checkUpdateOptions, type UpdateOptions } from './update.js';
+import { checkUpdateOptions, type UpdateOptions } from './update.js';
+
+/** Entries per pool call when a pool regenerates directions 0 .. n − 2 for the update (n > 1). */
+const POOL_UPDATE_CHUNK_ENTRIES = 1 << 20;
 
 function meanOf(values: readonly number[]): number {
   let sum = 0;
@@ -25,6 +33,15 @@ export interface ZoOptimizerOptions
   readonly clip?: number;
   /** Default `'throw'`: a typed `ZoError`. `'skip'`: θ is left unchanged and the skip counted. */
   readonly onNonFinite?: NonFinitePolicy;
+  /**
+   * Fills each direction across threads (`createDirectionPool` from
+   * `@meerkat/zo-estimator/node`), for large θ (full-parameter ZO). Used only when θ has at
+   * least `directionPoolThreshold` entries; the records and θ are bit-identical either way. The
+   * optimizer never closes the pool: its creator does, after the last step.
+   */
+  readonly directionPool?: DirectionPool;
+  /** θ length from which `directionPool` is used. Default `DEFAULT_DIRECTION_POOL_THRESHOLD`. */
+  readonly directionPoolThreshold?: number;
 }
 
 /** The outcome of one optimiser step. */
@@ -43,6 +60,11 @@ export interface ZoStepResult {
  * ZO-SGD over a `Float32Array` of trainable values, updated in place:
  * estimate g along z(seed), then θ ← (1 − ηλ)θ − η·g·z. Every accepted step yields a
  * `(seed, g)` record that `replay` turns back into exactly the same θ.
+ *
+ * A step makes three passes over θ and generates each direction once: save + (+εz), −2εz, and
+ * the update written from the saved values with the direction still in scratch (restore and
+ * update fused, `applyStepFromSaved`). With n > 1 directions the update regenerates streams
+ * 0 .. n − 2 once more, chunk by chunk inside its single pass.
  */
 export class ZoOptimizer {
   readonly theta: Float32Array;
@@ -52,6 +74,9 @@ export class ZoOptimizer {
   private readonly onNonFinite: NonFinitePolicy;
   private readonly saved: Float32Array;
   private readonly z: Float32Array;
+  private readonly pool: DirectionPool | undefined;
+  private readonly fill: DirectionFill;
+  private poolScratch: Float32Array | undefined;
   private stepsTaken = 0;
   private stepsSkipped = 0;
   private passes = 0;
@@ -74,8 +99,29 @@ export class ZoOptimizer {
     if (this.onNonFinite !== 'throw' && this.onNonFinite !== 'skip') {
       throw new ZoError('ZO_INVALID_ARGUMENT', `onNonFinite must be 'throw' or 'skip'`);
     }
+    const threshold = options.directionPoolThreshold ?? DEFAULT_DIRECTION_POOL_THRESHOLD;
+    if (!(Number.isInteger(threshold) && threshold >= 0)) {
+      throw new ZoError(
+        'ZO_INVALID_ARGUMENT',
+        `directionPoolThreshold must be an integer >= 0, got ${threshold}`,
+      );
+    }
+    const pool = options.directionPool;
+    this.pool = pool !== undefined && theta.length >= threshold ? pool : undefined;
     this.saved = new Float32Array(theta.length);
-    this.z = new Float32Array(theta.length);
+    if (this.pool === undefined) {
+      this.z = new Float32Array(theta.length);
+      this.fill = fillDirection;
+    } else {
+      const active = this.pool;
+      this.z = active.allocate(theta.length);
+      this.fill = (seed, out, fillOptions) => active.fill(seed, out, fillOptions);
+    }
+  }
+
+  /** Whether steps hand direction generation to the `directionPool` (θ at or above the threshold). */
+  get usesDirectionPool(): boolean {
+    return this.pool !== undefined;
   }
 
   /** The update options a replay of this optimiser's records must use. */
@@ -98,51 +144,81 @@ export class ZoOptimizer {
     return this.passes;
   }
 
-  /** One ZO-SGD step along the direction(s) of `seed`. */
+  /**
+   * One ZO-SGD step along the direction(s) of `seed`. If the objective throws or the step is
+   * refused (non-finite loss or g, a pool that was closed), θ is bit-identical to before.
+   */
   async step(objective: Objective, seed: bigint): Promise<ZoStepResult> {
-    let estimate: Awaited<ReturnType<typeof estimateProjectedGradient>>;
+    const { theta, saved, z } = this;
+    let estimate: Estimate;
     try {
-      estimate = await estimateProjectedGradient(
-        this.theta,
+      estimate = await evaluateDirections(
+        theta,
         objective,
         seed,
         this.estimate,
-        this.saved,
-        this.z,
+        saved,
+        z,
+        this.fill,
       );
     } catch (error) {
+      // evaluateDirections has restored θ.
       if (error instanceof ZoError && error.code === 'ZO_NON_FINITE_LOSS') {
         this.passes += error.forwardPasses;
         return this.skipOrThrow(error, Number.NaN, error.forwardPasses);
       }
       throw error;
     }
-    this.passes += estimate.forwardPasses;
-    let lossSum = 0;
-    for (let i = 0; i < estimate.lossPlus.length; i++) {
-      lossSum += estimate.lossPlus[i]! + estimate.lossMinus[i]!;
+    // θ is still perturbed: from here every exit either writes the update or restores θ.
+    let written = false;
+    try {
+      this.passes += estimate.forwardPasses;
+      let lossSum = 0;
+      for (let i = 0; i < estimate.lossPlus.length; i++) {
+        lossSum += estimate.lossPlus[i]! + estimate.lossMinus[i]!;
+      }
+      const loss = lossSum / (2 * estimate.lossPlus.length);
+      if (!Number.isFinite(estimate.g)) {
+        const error = new ZoError(
+          'ZO_NON_FINITE_GRADIENT',
+          `projected gradient is ${estimate.g} for seed ${seed}; θ was left unchanged. Lower ε or the learning rate.`,
+        );
+        theta.set(saved);
+        written = true;
+        return this.skipOrThrow(error, loss, estimate.forwardPasses);
+      }
+      // Clipping applies to each direction's scalar; g is the mean of the clipped scalars.
+      const clip = (value: number) => Math.max(-this.clip, Math.min(this.clip, value));
+      const gs = Array.from(estimate.gs, clip);
+      const record: StepRecord =
+        gs.length === 1 ? { seed, g: gs[0]! } : { seed, g: meanOf(gs), gs };
+      if (this.pool === undefined || gs.length === 1) {
+        applyStepFromSaved(theta, saved, z, record, this.update);
+      } else {
+        const pool = this.pool;
+        this.poolScratch ??= pool.allocate(Math.min(POOL_UPDATE_CHUNK_ENTRIES, theta.length));
+        await applyStepFromSavedAsync(
+          theta,
+          saved,
+          z,
+          record,
+          this.update,
+          (s, out, from, fillOptions) => pool.fillRange(s, out, from, fillOptions),
+          this.poolScratch,
+        );
+      }
+      written = true;
+      this.stepsTaken++;
+      return {
+        record,
+        skipped: false,
+        loss,
+        rawG: estimate.g,
+        forwardPasses: estimate.forwardPasses,
+      };
+    } finally {
+      if (!written) theta.set(saved);
     }
-    const loss = lossSum / (2 * estimate.lossPlus.length);
-    if (!Number.isFinite(estimate.g)) {
-      const error = new ZoError(
-        'ZO_NON_FINITE_GRADIENT',
-        `projected gradient is ${estimate.g} for seed ${seed}; θ was left unchanged. Lower ε or the learning rate.`,
-      );
-      return this.skipOrThrow(error, loss, estimate.forwardPasses);
-    }
-    // Clipping applies to each direction's scalar; g is the mean of the clipped scalars.
-    const clip = (value: number) => Math.max(-this.clip, Math.min(this.clip, value));
-    const gs = Array.from(estimate.gs, clip);
-    const record: StepRecord = gs.length === 1 ? { seed, g: gs[0]! } : { seed, g: meanOf(gs), gs };
-    applyStep(this.theta, record, this.update, this.z);
-    this.stepsTaken++;
-    return {
-      record,
-      skipped: false,
-      loss,
-      rawG: estimate.g,
-      forwardPasses: estimate.forwardPasses,
-    };
   }
 
   private skipOrThrow(error: ZoError, loss: number, forwardPasses = 0): ZoStepResult {

@@ -38,7 +38,8 @@ import {
 } from './lower/elementwise.js';
 import { lowerMatmul } from './lower/linear.js';
 import {
-  lowerCrossEntropy,
+  lowerCrossEntropyAllRows,
+  lowerCrossEntropySelectedRows,
   lowerEmbedding,
   lowerLogSoftmax,
   lowerScatter,
@@ -90,6 +91,11 @@ export interface OrtBackendOptions {
   /** ONNX Runtime graph optimisation level. Default `'all'`. */
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   readonly selection?: EngineSelection;
+  /**
+   * More ONNX Runtime session options, merged over this backend's (e.g. `enableProfiling`,
+   * `logSeverityLevel`, `enableCpuMemArena`).
+   */
+  readonly sessionOptions?: InferenceSession.SessionOptions;
 }
 
 /** Counters for benchmarks and tests. */
@@ -146,6 +152,7 @@ export class OrtBackend implements Backend {
       executionMode: 'sequential',
       interOpNumThreads: 1,
       ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
+      ...options.sessionOptions,
     };
   }
 
@@ -381,13 +388,23 @@ export class OrtBackend implements Backend {
     const L = this.#source(logits);
     const v = crossEntropyDims(logits, rows, targets);
     const n = rows.length;
+    const R = logits.size / v;
+    // Most rows (a causal-LM loss): log-softmax all of them in place of copying rows out.
+    if (4 * n >= R) {
+      const flat = new Leaf(
+        'int64',
+        [n],
+        BigInt64Array.from(rows, (r, i) => BigInt(r) * BigInt(v) + BigInt(targets[i]!)),
+      );
+      return this.#op('crossEntropy(all)', [L, flat], [n], lowerCrossEntropyAllRows(R, v));
+    }
     const rowLeaf = new Leaf('int32', [n], Int32Array.from(rows));
     const targetLeaf = new Leaf('int32', [n], Int32Array.from(targets));
     return this.#op(
-      'crossEntropy',
+      'crossEntropy(rows)',
       [L, rowLeaf, targetLeaf],
       [n],
-      lowerCrossEntropy(logits.size / v, v, n),
+      lowerCrossEntropySelectedRows(R, v, n),
     );
   }
 

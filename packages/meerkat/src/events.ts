@@ -3,7 +3,15 @@ import type { ClientKind, RoundMetrics, RunSummary } from './run-files.js';
 /** The run is set up: model loaded, mask ready, data partitioned. */
 export interface SetupEvent {
   readonly type: 'setup';
+  /** The backend of the clients' forward passes and the evaluation. */
   readonly backend: string;
+  /** Why that backend (e.g. the fastest forward-capable one present, or as configured). */
+  readonly backendReason: string;
+  /**
+   * Where gradient work (mask calibration, mask energy) ran and why, when not on `backend`
+   * (which computes forward passes only); null when it ran on `backend` or was not needed.
+   */
+  readonly gradientBackend: string | null;
   /** Trainable values k and model parameters d. */
   readonly k: number;
   readonly d: number;
@@ -17,7 +25,7 @@ export interface SetupEvent {
   /**
    * Share of the task gradient's squared norm the mask holds, and that share ÷ k/d (DESIGN.md §6;
    * the task gradient is used only for this report, never to choose the mask). Null when the
-   * backend has no gradients.
+   * labels are not single tokens or no energy examples were asked for.
    */
   readonly maskEnergy: { readonly fraction: number; readonly ratioToRandom: number } | null;
   /** True when the run continues from RUN_DIR/checkpoint.bin. */

@@ -14,7 +14,7 @@ import {
   SparseMaskError,
 } from '@meerkat/sparse-mask';
 import type { Backend } from '@meerkat/tensor';
-import { defaultBackend } from './backend.js';
+import { DEFAULT_BACKEND, forwardBackend, GRADIENT_AUTO, gradientBackend } from './backend.js';
 import { calibrateMask } from './calibration/calibrate-mask.js';
 import { ModelReplica } from './client/model-replica.js';
 import { TrainingClient } from './client/training-client.js';
@@ -131,14 +131,23 @@ export class Meerkat {
       runDir.writeJson('config', config);
     }
 
-    const backend = this.options.backend ?? (await defaultBackend(config.backend));
-    if (preset.optimizer === 'sgd' && !backend.capabilities.gradients) {
-      throw new MeerkatError(
-        'MEERKAT_BACKEND_UNSUPPORTED',
-        `method fedavg-sgd needs gradients, and backend ${backend.name} has none: use backend 'tfjs:auto' (or 'tfjs:wasm' / 'tfjs:cpu')`,
-      );
-    }
+    const { backend, reason: backendReason } = await this.chooseBackend();
     const model = Model.load(config.model, backend);
+    // Gradient work (calibration, mask energy) runs on a second copy of the model when the
+    // zeroth-order backend computes forward passes only; it is freed once the setup is done.
+    const gradient: { model: LlamaModel | null; reason: string | null } = {
+      model: null,
+      reason: null,
+    };
+    const modelWithGradients = async (why: string): Promise<LlamaModel> => {
+      if (backend.capabilities.gradients) return model;
+      if (gradient.model === null) {
+        const choice = await gradientBackend(why, backend);
+        gradient.model = Model.load(config.model, choice.backend);
+        gradient.reason = choice.reason;
+      }
+      return gradient.model;
+    };
     try {
       const tokenizer = loadTokenizer(config.model);
       const layout = createLayout(model.specs);
@@ -156,20 +165,23 @@ export class Meerkat {
           : { trainExamples: config.task.trainExamples }),
       });
       const partition = partitionClients(config, split, seed);
-      const { mask, source } = await this.resolveMask(model, tokenizer, layout, runDir, seed);
+      const { mask, source } = await this.resolveMask(
+        model,
+        () => modelWithGradients('mask calibration'),
+        tokenizer,
+        layout,
+        runDir,
+        seed,
+      );
       let energy: SetupEvent['maskEnergy'] = null;
-      if (
-        backend.capabilities.gradients &&
-        task.singleTokenLabels &&
-        preset.mask !== 'all' &&
-        config.mask.energyExamples > 0
-      ) {
+      if (task.singleTokenLabels && preset.mask !== 'all' && config.mask.energyExamples > 0) {
         const prompts = split.train
           .slice(0, config.mask.energyExamples)
           .map((e) => task.encode(e.text));
         const gold = split.trainLabels.subarray(0, prompts.length);
-        const { gradients } = await fullGradient(model, () =>
-          verbalizerLossTensor(model, task, prompts, gold),
+        const energyModel = await modelWithGradients('mask energy');
+        const { gradients } = await fullGradient(energyModel, () =>
+          verbalizerLossTensor(energyModel, task, prompts, gold),
         );
         const e = maskEnergy(mask, layout, Object.fromEntries(gradients), { randomSeed: seed });
         energy = { fraction: e.fraction, ratioToRandom: e.ratioToRandom };
@@ -241,9 +253,13 @@ export class Meerkat {
         return { accuracy: hits / testGold.length, loss: r.loss, examples: testGold.length };
       };
 
+      gradient.model?.dispose();
+      gradient.model = null;
       yield {
         type: 'setup',
         backend: backend.name,
+        backendReason,
+        gradientBackend: gradient.reason,
         k: mask.indices.length,
         d: layout.size,
         clients: clients.map((c) => ({ id: c.id, kind: c.kind, numSamples: c.numSamples })),
@@ -289,13 +305,35 @@ export class Meerkat {
       yield { type: 'done', summary };
       return summary;
     } finally {
+      gradient.model?.dispose();
       if (this.options.backend === undefined) model.dispose();
     }
+  }
+
+  /**
+   * The backend the run's clients and evaluation use: the one passed in, a gradient-capable one
+   * for fedavg-sgd, else the configured name (`auto`: the fastest forward-capable backend).
+   */
+  private async chooseBackend(): Promise<{ backend: Backend; reason: string }> {
+    const { config } = this;
+    const given = this.options.backend;
+    if (given !== undefined) return { backend: given, reason: 'passed to the trainer' };
+    if (METHOD_PRESETS[config.method].optimizer !== 'sgd') return forwardBackend(config.backend);
+    if (config.backend === DEFAULT_BACKEND) return gradientBackend('fedavg-sgd (first-order)');
+    const named = (await forwardBackend(config.backend)).backend;
+    if (!named.capabilities.gradients) {
+      throw new MeerkatError(
+        'MEERKAT_BACKEND_UNSUPPORTED',
+        `method fedavg-sgd needs gradients, and backend ${named.name} has none: use backend 'auto' or '${GRADIENT_AUTO}' (or 'tfjs:wasm' / 'tfjs:cpu')`,
+      );
+    }
+    return { backend: named, reason: `backend ${named.name} as configured` };
   }
 
   /** The method's mask: a file, RUN_DIR/mask.bin from an earlier session, a calibration, or a baseline. */
   private async resolveMask(
     model: LlamaModel,
+    modelWithGradients: () => Promise<LlamaModel>,
     tokenizer: ReturnType<typeof loadTokenizer>,
     layout: ParameterLayout,
     runDir: RunDirectory,
@@ -338,7 +376,7 @@ export class Meerkat {
       const c = config.mask.calibration;
       mask = (
         await calibrateMask({
-          model,
+          model: await modelWithGradients(),
           tokenizer,
           corpus: c.corpus,
           density: config.mask.density,

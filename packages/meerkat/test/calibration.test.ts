@@ -9,7 +9,7 @@ import {
 } from '@meerkat/lm';
 import { createLayout, decodeMask, encodeMask } from '@meerkat/sparse-mask';
 import { describe, expect, it } from 'vitest';
-import { defaultBackend } from '../src/backend.js';
+import { gradientBackend } from '../src/backend.js';
 import { calibrateMask } from '../src/calibration/calibrate-mask.js';
 import { loadCorpusText, sampleCorpusSequences } from '../src/calibration/corpus.js';
 import { MeerkatError } from '../src/errors.js';
@@ -18,7 +18,7 @@ import { HAVE_STORIES, STORIES_DIR, tempRunDir } from './stories.js';
 
 describe.skipIf(!HAVE_STORIES)('mask calibration on Moby-Dick (stories260K)', () => {
   it('writes a mask sparse-mask decodes for this model; ḡ_pre matches a finite difference of the causal-LM loss', async () => {
-    const backend = await defaultBackend();
+    const { backend } = await gradientBackend('mask calibration');
     const model = LlamaModel.load(STORIES_DIR, backend);
     const tokenizer = loadTokenizer(STORIES_DIR);
     const options = {

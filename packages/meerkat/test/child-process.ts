@@ -21,7 +21,7 @@ export async function bundleChild(): Promise<string> {
     format: 'esm',
     target: 'node20',
     conditions: ['meerkat-source'],
-    external: ['@tensorflow/*', '@stdlib/*', '@huggingface/*', 'zod'],
+    external: ['@tensorflow/*', '@stdlib/*', '@huggingface/*', 'zod', 'onnxruntime-*', 'onnx-proto'],
     outfile,
     logLevel: 'error',
   });

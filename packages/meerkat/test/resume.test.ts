@@ -32,6 +32,7 @@ describe.skipIf(!HAVE_STORIES)('checkpoint and resume', () => {
     // Uninterrupted reference, in this process; its mask is reused so both runs train the same k.
     const refDir = tempRunDir();
     const base = {
+      backend: 'ort:cpu', // as the child processes use
       rounds: ROUNDS,
       mask: { energyExamples: 0, calibration: { batches: 1, batchSize: 2, seqLen: 32 } },
     };

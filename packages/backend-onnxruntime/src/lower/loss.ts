@@ -8,21 +8,39 @@ export const lowerLogSoftmax: Lowering = (g, [x]) =>
   g.node('LogSoftmax', [x!], { axis: { int: -1 } });
 
 /**
- * `crossEntropy`: the selected rows of logits viewed as [R, V], then
- * logsumexp(row) − row[target] per pair.
+ * `crossEntropy` over every row: log-softmax of logits viewed as [R, V] (ONNX Runtime's
+ * vectorised kernel, about 3.5× faster than ReduceLogSumExp here), then −logp at the flat indices
+ * r·V + t. For when most rows are asked for (the causal-LM loss).
  */
-export function lowerCrossEntropy(rows: number, vocab: number, pairs: number): Lowering {
+export function lowerCrossEntropyAllRows(rows: number, vocab: number): Lowering {
+  return (g, [logits, flatIndices]) => {
+    const logp = g.node('LogSoftmax', [g.node('Reshape', [logits!, g.ints([rows, vocab])])], {
+      axis: { int: -1 },
+    });
+    return g.node('Neg', [
+      g.node('Gather', [g.node('Reshape', [logp, g.ints([rows * vocab])]), flatIndices!]),
+    ]);
+  };
+}
+
+/**
+ * `crossEntropy` over a few rows: gather those rows of logits viewed as [R, V], log-softmax them,
+ * then −logp[target] per pair. For when few rows are asked for (a verbalizer's positions).
+ */
+export function lowerCrossEntropySelectedRows(
+  rows: number,
+  vocab: number,
+  pairs: number,
+): Lowering {
   return (g, [logits, rowIds, targets]) => {
     const picked = g.node('Gather', [g.node('Reshape', [logits!, g.ints([rows, vocab])]), rowIds!]);
-    const lse = g.node('ReduceLogSumExp', [picked], { axes: { ints: [1] }, keepdims: { int: 0 } });
+    const logp = g.node('LogSoftmax', [picked], { axis: { int: -1 } });
     const target = g.node(
       'GatherElements',
-      [picked, g.node('Reshape', [targets!, g.ints([pairs, 1])])],
-      {
-        axis: { int: 1 },
-      },
+      [logp, g.node('Reshape', [targets!, g.ints([pairs, 1])])],
+      { axis: { int: 1 } },
     );
-    return g.node('Sub', [lse, g.node('Reshape', [target, g.ints([pairs])])]);
+    return g.node('Neg', [g.node('Reshape', [target, g.ints([pairs])])]);
   };
 }
 

@@ -5,8 +5,8 @@ export const BACKEND_FLAG: FlagSpec = {
   type: 'string',
   value: 'NAME',
   description:
-    'tensor backend by registry name (tfjs:auto picks the best TensorFlow.js engine; tfjs:wasm, tfjs:cpu, …)',
-  defaultText: 'tfjs:auto',
+    'tensor backend by registry name for forward passes (auto: the fastest present, ort:auto then tfjs:auto; ort:cpu, tfjs:wasm, gpujs:webasm, …); gradient work (mask calibration, fedavg-sgd) runs on tfjs:auto when this backend has no gradients',
+  defaultText: 'auto',
 };
 
 export const JSON_FLAG: FlagSpec = {

@@ -18,7 +18,8 @@ export interface DrivenRun {
 export function describeSetup(e: SetupEvent): string {
   const extreme = e.clients.filter((c) => c.kind === 'extreme').map((c) => c.id);
   const parts = [
-    `backend ${e.backend}`,
+    `backend ${e.backend} (${e.backendReason})`,
+    ...(e.gradientBackend === null ? [] : [e.gradientBackend]),
     `mask ${e.maskSource}: k = ${e.k} of d = ${e.d} (${formatPercent(e.k / e.d)})`,
     `${e.clients.length} clients (extreme: ${extreme.length === 0 ? 'none' : extreme.join(', ')})`,
   ];

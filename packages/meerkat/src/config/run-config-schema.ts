@@ -121,8 +121,13 @@ export const runConfigSchema = z.strictObject({
     .default('meerkat-vp'),
   /** A Hugging Face Llama-family checkpoint directory. */
   model: z.string().min(1),
-  /** A `@meerkat/tensor` registry name; `tfjs:auto` picks the best TensorFlow.js engine. */
-  backend: z.string().min(1).default('tfjs:auto'),
+  /**
+   * A `@meerkat/tensor` registry name for the zeroth-order work (clients' forward passes,
+   * evaluation). `auto`: the fastest forward-capable backend present (`ort:auto`, else
+   * `tfjs:auto`), with gradient work (mask calibration, mask energy, fedavg-sgd) on `tfjs:auto`.
+   * A forward-only backend named here still gets its mask calibrated on a gradient-capable one.
+   */
+  backend: z.string().min(1).default('auto'),
   /** Where metrics.jsonl, summary.json, config.json, theta.bin, checkpoint.bin go. */
   runDir: z.string().min(1),
   /** The run seed: seeds, split, partition, sampling and data order all derive from it. */

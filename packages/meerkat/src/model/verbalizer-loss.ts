@@ -72,18 +72,16 @@ export async function verbalizerLoss(
   let forwardPasses = 0;
   if (task.singleTokenLabels) {
     const be = model.backend;
-    const labelIds = task.labelTokens.map((t) => t[0]!);
-    const V = model.config.vocabSize;
+    // The head only at each row's last real position and only for the label tokens: [b, L].
+    const vocabIds = Uint32Array.from(task.labelTokens, (t) => t[0]!);
     for (let start = 0; start < prompts.length; start += batchSize) {
       const chunk = prompts.slice(start, start + batchSize);
       const { ids, mask, shape } = leftPadded(chunk);
-      const logits = model.forward(ids, shape, { logits: 'last', attentionMask: mask });
+      const logits = model.forward(ids, shape, { logits: 'last', attentionMask: mask, vocabIds });
       const values = await be.download(logits);
       logits.dispose();
       forwardPasses++;
-      for (let r = 0; r < chunk.length; r++) {
-        for (let l = 0; l < L; l++) scores[(start + r) * L + l] = values[r * V + labelIds[l]!]!;
-      }
+      scores.set(values, start * L);
     }
   } else {
     const result = await classificationScores(model, prompts, task.labelTokens, {

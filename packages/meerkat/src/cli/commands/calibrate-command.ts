@@ -88,7 +88,12 @@ export const calibrateCommand: CliCommand = {
     const out = resolvePath(io, args.string('out') ?? 'mask.bin');
     const quiet = args.flag('quiet');
     const started = performance.now();
-    const loaded = await loadModel(modelDir, args.string('backend'));
+    const loaded = await loadModel(modelDir, args.string('backend'), {
+      gradientsFor: 'mask calibration',
+      log: (line) => {
+        if (!quiet) io.stderr.write(`${line}\n`);
+      },
+    });
     try {
       const result = await calibrateMask({
         model: loaded.model,

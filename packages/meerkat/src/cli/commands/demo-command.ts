@@ -120,7 +120,10 @@ export const demoCommand: CliCommand = {
     log(
       'step 1/3: calibrating a 0.1% mask on builtin:moby-dick (Fisher diagonal of the causal-LM loss)',
     );
-    const loaded = await loadModel(model, backendName);
+    const loaded = await loadModel(model, backendName, {
+      gradientsFor: 'mask calibration',
+      log: (line) => log(`  ${line}`),
+    });
     try {
       const calibrated = await calibrateMask({
         model: loaded.model,

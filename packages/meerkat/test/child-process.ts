@@ -21,7 +21,14 @@ export async function bundleChild(): Promise<string> {
     format: 'esm',
     target: 'node20',
     conditions: ['meerkat-source'],
-    external: ['@tensorflow/*', '@stdlib/*', '@huggingface/*', 'zod', 'onnxruntime-*', 'onnx-proto'],
+    external: [
+      '@tensorflow/*',
+      '@stdlib/*',
+      '@huggingface/*',
+      'zod',
+      'onnxruntime-*',
+      'onnx-proto',
+    ],
     outfile,
     logLevel: 'error',
   });

@@ -289,9 +289,9 @@ export function crossEntropyDims(logits: Tensor, rows: Uint32Array, targets: Uin
 }
 
 /**
- * `scatterUpdate`: indices distinct and < size, one value each. O(n log n) on a copy of the
- * indices; a backend may skip it for an index array it has already checked and that the caller
- * promises not to change.
+ * `scatterUpdate`: indices distinct and < size, one value each. O(n + size/32) with a bitset when
+ * the indices are many (a full-parameter write), else O(n log n) on a sorted copy; a backend may
+ * skip it for an index array it has already checked and that the caller promises not to change.
  */
 export function checkScatterIndices(
   size: number,
@@ -307,19 +307,31 @@ export function checkScatterIndices(
   if (flatIndices.length !== values.length) {
     throw mismatch(`scatterUpdate: ${flatIndices.length} indices but ${values.length} values`);
   }
+  const outOfRange = (index: number) =>
+    new TensorError(
+      'TENSOR_INVALID_ARGUMENT',
+      `scatterUpdate: index ${index} is out of range for a weight of ${size} elements`,
+    );
+  const twice = (index: number) =>
+    new TensorError('TENSOR_INVALID_ARGUMENT', `scatterUpdate: index ${index} appears twice`);
+  const n = flatIndices.length;
+  // Many indices (a dense or full-parameter write): one pass over a bitset of the weight, O(n +
+  // size/32). Few indices of a large weight: sort a copy, O(n log n).
+  if (n * Math.log2(n + 1) >= size / 32) {
+    const seen = new Uint32Array(Math.ceil(size / 32));
+    for (let i = 0; i < n; i++) {
+      const index = flatIndices[i]!;
+      if (index >= size) throw outOfRange(index);
+      const word = index >>> 5;
+      const bit = 1 << (index & 31);
+      if ((seen[word]! & bit) !== 0) throw twice(index);
+      seen[word] = seen[word]! | bit;
+    }
+    return;
+  }
   const sorted = flatIndices.slice().sort();
   for (let i = 0; i < sorted.length; i++) {
-    if (sorted[i]! >= size) {
-      throw new TensorError(
-        'TENSOR_INVALID_ARGUMENT',
-        `scatterUpdate: index ${sorted[i]} is out of range for a weight of ${size} elements`,
-      );
-    }
-    if (i > 0 && sorted[i] === sorted[i - 1]) {
-      throw new TensorError(
-        'TENSOR_INVALID_ARGUMENT',
-        `scatterUpdate: index ${sorted[i]} appears twice`,
-      );
-    }
+    if (sorted[i]! >= size) throw outOfRange(sorted[i]!);
+    if (i > 0 && sorted[i] === sorted[i - 1]) throw twice(sorted[i]!);
   }
 }

@@ -4,8 +4,18 @@
 // reads files or imports a Node built-in.
 
 // What a page needs next to the client, so that one bundle is enough: the gpu.js backend
-// (WebGL2 / WebGL / WebGPU in a browser) and the pure-JS reference backend, the loss, the mask.
+// (WebGL2 / WebGL / WebGPU in a browser), ONNX Runtime Web (`ort:wasm`, `ort:webgpu`; the page
+// serves its .wasm/.mjs, see createOrtBackend's `wasmPaths`) and the pure-JS reference backend,
+// the loss, the mask.
 export { type CreateGpujsOptions, createGpujsBackend } from '@meerkat/backend-gpujs';
+export {
+  type CreateBrowserOrtOptions,
+  createOrtBackend,
+  type OrtBackend,
+  type OrtWasmSetup,
+  registerOrtBackends,
+  wasmSetupOf,
+} from '@meerkat/backend-onnxruntime/browser';
 export {
   causalLmLoss,
   type LlamaModel,

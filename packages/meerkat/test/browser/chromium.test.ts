@@ -1,8 +1,11 @@
 // The browser client in a real browser: headless Chromium (Debian's, via playwright-core) loads
 // the bundle built from src/browser, fetches stories260K from a local static server, reproduces
-// golden.json's logits, and runs ZO steps whose (seed, g) records Node replays to the same θ.
+// golden.json's logits, and runs ZO steps whose (seed, g) records Node replays to the same θ —
+// on reference:cpu, gpujs:webgl2 and ONNX Runtime Web's ort:wasm (single-threaded, and
+// multi-threaded on a cross-origin isolated page); ort:webgpu without an adapter fails by name.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -95,9 +98,32 @@ interface PageApi {
     version: string | null;
   };
   load(backend: string): { backend: string; parameterCount: number };
-  forward(text: string): { ids: number[]; lastLogits: number[]; argmax: number[] };
+  forward(text: string): { ids: number[]; lastLogits: number[]; argmax: number[]; ms: number };
   zoSteps(args: ZoArgs): ZoRun;
+  ortInfo(): {
+    crossOriginIsolated: boolean;
+    hardwareConcurrency: number;
+    summary: string;
+    numThreads: number | null;
+  };
+  tryWebgpu():
+    | { ok: true; gpu: string; name: string; summary: string }
+    | { ok: false; gpu: string; errorName: string; code: string | null; message: string };
 }
+
+/** A page of the test: the backend it loads the model on, and whether it is cross-origin isolated. */
+interface PageSetup {
+  readonly label: string;
+  readonly backend: string;
+  readonly isolated: boolean;
+}
+
+const PAGES: readonly PageSetup[] = [
+  { label: 'reference:cpu', backend: 'reference:cpu', isolated: false },
+  { label: 'gpujs:webgl2', backend: 'gpujs:webgl2', isolated: false },
+  { label: 'ort:wasm', backend: 'ort:wasm', isolated: false },
+  { label: 'ort:wasm (cross-origin isolated)', backend: 'ort:wasm', isolated: true },
+];
 
 /** Calls a page task; a failure inside the page rejects with the task's name, code and message. */
 function callPage<K extends keyof PageApi>(
@@ -123,32 +149,44 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
       })
     : { cases: [] };
   let server: StaticServer;
+  /** The same files with COOP/COEP headers: its pages are cross-origin isolated. */
+  let isolatedServer: StaticServer;
   let browser: Chromium;
   let bundleBytes = 0;
+  let outDir: string | undefined;
   /** Console errors, uncaught exceptions and failed requests of every page, with the page's backend. */
   const pageProblems: string[] = [];
 
   beforeAll(async () => {
     const started = Date.now();
-    // The exact build command of the README; it fails on any Node built-in in the bundle.
-    const { stdout } = await promisify(execFile)(process.execPath, ['scripts/build-browser.mjs'], {
-      cwd: packageDir,
-    });
-    const bundle = join(packageDir, 'dist', 'browser', 'meerkat-browser.js');
+    // The build command of the README; it fails on any Node built-in in the bundle. It writes to
+    // a directory of its own, which a concurrent `turbo build` (tsup --clean of dist/) or another
+    // run of this test cannot delete or overwrite under the page.
+    outDir = mkdtempSync(join(tmpdir(), 'meerkat-browser-bundle-'));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['scripts/build-browser.mjs', '--out', outDir],
+      { cwd: packageDir },
+    );
+    const bundle = join(outDir, 'meerkat-browser.js');
     bundleBytes = readFileSync(bundle).length;
     const model = (name: string) => [`/model/${name}`, join(STORIES_DIR, name)] as const;
-    server = await startStaticServer(
-      new Map([
-        ['/', fileURLToPath(new URL('page.html', here))],
-        ['/page.js', fileURLToPath(new URL('page.js', here))],
-        ['/meerkat-browser.js', bundle],
-        ['/meerkat-browser.js.map', `${bundle}.map`],
-        model('config.json'),
-        model('model.safetensors'),
-        model('tokenizer.json'),
-        model('tokenizer_config.json'),
-      ]),
-    );
+    // onnxruntime-web's loader and binary, copied beside the bundle by the build.
+    const ortDir = join(outDir, 'ort');
+    const ort = readdirSync(ortDir).map((name) => [`/ort/${name}`, join(ortDir, name)] as const);
+    const routes = new Map([
+      ['/', fileURLToPath(new URL('page.html', here))],
+      ['/page.js', fileURLToPath(new URL('page.js', here))],
+      ['/meerkat-browser.js', bundle],
+      ['/meerkat-browser.js.map', `${bundle}.map`],
+      ...ort,
+      model('config.json'),
+      model('model.safetensors'),
+      model('tokenizer.json'),
+      model('tokenizer_config.json'),
+    ]);
+    server = await startStaticServer(routes);
+    isolatedServer = await startStaticServer(routes, { crossOriginIsolated: true });
     browser = await launchChromium();
     console.log(`${stdout.trim()}; server ${server.origin}; setup ${Date.now() - started} ms`);
   }, 90_000);
@@ -156,30 +194,60 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await isolatedServer?.close();
+    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
     if (browser !== undefined) expect(existsSync(browser.userDataDir)).toBe(false);
   });
 
-  async function openPage(label: string): Promise<Page> {
-    const page = await browser.context.newPage();
+  async function openPage(label: string, isolated = false, inBrowser = browser): Promise<Page> {
+    const page = await inBrowser.context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') pageProblems.push(`${label} console: ${m.text()}`);
     });
     page.on('pageerror', (e) => pageProblems.push(`${label} exception: ${e.message}`));
     page.on('requestfailed', (r) => pageProblems.push(`${label} request failed: ${r.url()}`));
-    await page.goto(`${server.origin}/`);
+    await page.goto(`${(isolated ? isolatedServer : server).origin}/`);
     await page.waitForFunction(() => 'meerkatTest' in globalThis, undefined, { timeout: 20_000 });
     return page;
+  }
+
+  /**
+   * Loads stories260K on `backendName` in the page and checks every golden case: ids, argmax per
+   * position, last logits within LOGIT_TOLERANCE. Logs the forward time of each case (the first
+   * forward of a shape: ort:* builds its session then, gpujs compiles its kernels).
+   */
+  async function expectGoldenLogits(page: Page, backendName: string, label: string) {
+    const loaded = await callPage(page, 'load', backendName);
+    expect(loaded).toEqual({ backend: backendName, parameterCount: 260_032 });
+    let maxDiff = 0;
+    const ms: number[] = [];
+    for (const c of golden.cases) {
+      const out = await callPage(page, 'forward', c.text);
+      ms.push(out.ms);
+      expect(out.ids).toEqual(c.ids);
+      expect(out.argmax).toEqual(c.argmax_per_position);
+      expect(out.lastLogits).toHaveLength(c.last_logits.length);
+      out.lastLogits.forEach((v, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - c.last_logits[i]!));
+      });
+    }
+    console.log(
+      `${label} in Chromium: ${golden.cases.length} golden cases, max |Δ last logit| ${maxDiff.toExponential(2)}; forward ms per case (${golden.cases.map((c) => c.ids.length).join(', ')} tokens): ${ms.map((m) => m.toFixed(1)).join(', ')}`,
+    );
+    expect(golden.cases.length).toBeGreaterThan(0);
+    expect(maxDiff).toBeLessThan(LOGIT_TOLERANCE);
   }
 
   function expectNoPageProblems(): void {
     expect(pageProblems).toEqual([]);
     expect(server.notFound).toEqual([]);
+    expect(isolatedServer.notFound).toEqual([]);
   }
 
-  describe.each(['reference:cpu', 'gpujs:webgl2'])('page backend %s', (backendName) => {
+  describe.each(PAGES)('page backend $label', ({ label, backend: backendName, isolated }) => {
     let page: Page;
     beforeAll(async () => {
-      page = await openPage(backendName);
+      page = await openPage(label, isolated);
     }, 30_000);
     afterAll(async () => {
       await page?.close();
@@ -194,23 +262,7 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
     });
 
     it('(2) loads stories260K from URLs and reproduces the golden logits', async () => {
-      const loaded = await callPage(page, 'load', backendName);
-      expect(loaded).toEqual({ backend: backendName, parameterCount: 260_032 });
-      let maxDiff = 0;
-      for (const c of golden.cases) {
-        const out = await callPage(page, 'forward', c.text);
-        expect(out.ids).toEqual(c.ids);
-        expect(out.argmax).toEqual(c.argmax_per_position);
-        expect(out.lastLogits).toHaveLength(c.last_logits.length);
-        out.lastLogits.forEach((v, i) => {
-          maxDiff = Math.max(maxDiff, Math.abs(v - c.last_logits[i]!));
-        });
-      }
-      console.log(
-        `${backendName} in Chromium: ${golden.cases.length} golden cases, max |Δ last logit| ${maxDiff.toExponential(2)}`,
-      );
-      expect(golden.cases.length).toBeGreaterThan(0);
-      expect(maxDiff).toBeLessThan(LOGIT_TOLERANCE);
+      await expectGoldenLogits(page, backendName, label);
       expectNoPageProblems();
     }, 120_000);
 
@@ -264,7 +316,7 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
       const nodeMeanLoss = (estimate.lossPlus[0]! + estimate.lossMinus[0]!) / 2;
       const gDiff = Math.abs(estimate.g - records[0]!.g);
       console.log(
-        `ZO in Chromium: ${run.records.length} steps, ${run.ms.toFixed(0)} ms; g = ${run.records
+        `ZO in Chromium on ${label}: ${run.records.length} steps, ${run.ms.toFixed(0)} ms; g = ${run.records
           .map((r) => r.g.toPrecision(5))
           .join(
             ', ',
@@ -280,7 +332,8 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
       // MEERKAT_BROWSER_SCREENSHOT=/tmp/x.png saves each page as /tmp/x-<backend>.png.
       const screenshot = process.env['MEERKAT_BROWSER_SCREENSHOT'];
       if (screenshot) {
-        const path = screenshot.replace(/(\.png)?$/, `-${backendName.replace(':', '-')}.png`);
+        const name = label.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '');
+        const path = screenshot.replace(/(\.png)?$/, `-${name}.png`);
         await page.screenshot({ path, fullPage: true });
       }
       const lines = await page.locator('#status div').allTextContents();
@@ -311,5 +364,77 @@ describe.skipIf(SKIP_NOTE !== '')(`the browser client in headless Chromium${SKIP
       ]);
       expectNoPageProblems();
     });
+
+    if (backendName.startsWith('ort:')) {
+      it('(5) runs onnxruntime-web with as many wasm threads as the page allows, and says how many', async () => {
+        const info = await callPage(page, 'ortInfo');
+        console.log(
+          `${label}: ${info.summary}; crossOriginIsolated ${info.crossOriginIsolated}, hardwareConcurrency ${info.hardwareConcurrency}`,
+        );
+        expect(info.crossOriginIsolated).toBe(isolated);
+        expect(info.numThreads).toBe(isolated ? info.hardwareConcurrency : 1);
+        expect(info.summary).toContain(
+          `wasm threads: ${info.numThreads} (${isolated ? 'cross-origin isolated' : 'not cross-origin isolated'}`,
+        );
+        expectNoPageProblems();
+      });
+    }
+  });
+
+  it('ort:webgpu without a WebGPU adapter fails with TENSOR_BACKEND_UNAVAILABLE naming it, and does not fall back to wasm', async () => {
+    const page = await openPage('ort:webgpu');
+    try {
+      const result = await callPage(page, 'tryWebgpu');
+      console.log(`ort:webgpu in Chromium (adapter: ${result.gpu}): ${JSON.stringify(result)}`);
+      if (result.gpu === 'adapter') {
+        // A machine whose Chromium has a WebGPU adapter without flags: the engine must work.
+        expect(result).toMatchObject({ ok: true, name: 'ort:webgpu' });
+      } else {
+        expect(result).toMatchObject({
+          ok: false,
+          errorName: 'TensorError',
+          code: 'TENSOR_BACKEND_UNAVAILABLE',
+        });
+        const message = result.ok ? '' : result.message;
+        expect(message).toMatch(
+          /ort:webgpu: no WebGPU adapter: navigator\.gpu(\.requestAdapter\(\) returned null| is undefined)/,
+        );
+        expect(message).not.toContain('ort:wasm');
+      }
+    } finally {
+      await page.close();
+    }
+    expectNoPageProblems();
+  }, 30_000);
+
+  describe('ort:webgpu with --enable-unsafe-webgpu', () => {
+    // Without a GPU, this flag gives Chromium a fallback adapter (SwiftShader's Vulkan on the
+    // CPU): slow, but onnxruntime-web's WebGPU provider runs on it.
+    let webgpuBrowser: Chromium;
+    let page: Page;
+    beforeAll(async () => {
+      webgpuBrowser = await launchChromium(['--enable-unsafe-webgpu']);
+      page = await openPage('ort:webgpu', false, webgpuBrowser);
+    }, 60_000);
+    afterAll(async () => {
+      await webgpuBrowser?.close();
+      if (webgpuBrowser !== undefined) expect(existsSync(webgpuBrowser.userDataDir)).toBe(false);
+    });
+
+    it('reproduces the golden logits on ort:webgpu where an adapter exists (else fails naming it)', async () => {
+      const probe = await callPage(page, 'tryWebgpu');
+      console.log(
+        `ort:webgpu with --enable-unsafe-webgpu (adapter: ${probe.gpu}): ${JSON.stringify(probe)}`,
+      );
+      if (probe.gpu !== 'adapter') {
+        expect(probe).toMatchObject({ ok: false, code: 'TENSOR_BACKEND_UNAVAILABLE' });
+        expect(probe.ok ? '' : probe.message).toContain('ort:webgpu: no WebGPU adapter');
+        return;
+      }
+      expect(probe).toMatchObject({ ok: true, name: 'ort:webgpu' });
+      await expectGoldenLogits(page, 'ort:webgpu', 'ort:webgpu (--enable-unsafe-webgpu)');
+      expect((await callPage(page, 'ortInfo')).summary).toMatch(/^chose ort:webgpu; wasm threads/);
+      expectNoPageProblems();
+    }, 180_000);
   });
 });

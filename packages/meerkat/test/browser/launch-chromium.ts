@@ -29,14 +29,15 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Chromium> {
+/** Launches headless Chromium with `CHROMIUM_ARGS` and `extraArgs` (e.g. `--enable-unsafe-webgpu`). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Chromium> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'meerkat-chromium-'));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...extraArgs],
       timeout: 30_000,
     });
   } catch (e) {

@@ -50,15 +50,23 @@ function webgl2Info() {
   return info;
 }
 
+/** Where this page serves onnxruntime-web's .mjs/.wasm (scripts/build-browser.mjs copies them). */
+const ORT_WASM_PATHS = new URL('/ort/', location.href).href;
+
 async function createBackend(name) {
   if (name === 'reference:cpu') return meerkat.createReferenceBackend();
+  if (name === 'ort:wasm' || name === 'ort:webgpu') {
+    return await meerkat.createOrtBackend({ engine: name.slice(4), wasmPaths: ORT_WASM_PATHS });
+  }
   if (name === 'gpujs:webgl2') {
     if (typeof meerkat.createGpujsBackend !== 'function') {
       throw new Error('this bundle has no createGpujsBackend (@meerkat/backend-gpujs)');
     }
     return await meerkat.createGpujsBackend({ mode: 'webgl2' });
   }
-  throw new Error(`unknown backend ${name}; use reference:cpu or gpujs:webgl2`);
+  throw new Error(
+    `unknown backend ${name}; use reference:cpu, gpujs:webgl2, ort:wasm or ort:webgpu`,
+  );
 }
 
 let model = null;
@@ -79,10 +87,39 @@ async function load(backendName) {
   model = loaded.model;
   tokenizer = loaded.tokenizer;
   const ms = performance.now() - started;
+  const summary = backend.selection?.summary;
   status(
-    `loaded stories260K (${loaded.checkpoint.parameterCount} parameters) on ${backend.name} in ${ms.toFixed(0)} ms`,
+    `loaded stories260K (${loaded.checkpoint.parameterCount} parameters) on ${backend.name} in ${ms.toFixed(0)} ms${summary ? ` (${summary})` : ''}`,
   );
   return { backend: backend.name, parameterCount: loaded.checkpoint.parameterCount };
+}
+
+/** The page's isolation, and how the loaded model's ONNX Runtime backend was set up. */
+function ortInfo() {
+  const setup = meerkat.wasmSetupOf(model.backend);
+  return {
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    summary: model.backend.selection.summary,
+    numThreads: setup?.numThreads ?? null,
+  };
+}
+
+/** Tries `ort:webgpu`; returns what happened instead of throwing (no adapter is an outcome). */
+async function tryWebgpu() {
+  const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : undefined;
+  const gpu = adapter === undefined ? 'no navigator.gpu' : adapter === null ? 'null' : 'adapter';
+  try {
+    const backend = await meerkat.createOrtBackend({
+      engine: 'webgpu',
+      wasmPaths: ORT_WASM_PATHS,
+    });
+    status(`ort:webgpu: ${backend.selection.summary}`);
+    return { ok: true, gpu, name: backend.name, summary: backend.selection.summary };
+  } catch (e) {
+    status(`ort:webgpu unavailable: ${describeError(e)}`);
+    return { ok: false, gpu, errorName: e.name, code: e.code ?? null, message: e.message };
+  }
 }
 
 /** Tokenizes `text`, runs the forward and returns the ids, the last logits and argmax per position. */
@@ -91,6 +128,7 @@ async function forward(text) {
   const started = performance.now();
   const logits = model.forward(ids, [1, ids.length], { logits: 'all' });
   const all = await model.backend.download(logits);
+  const ms = performance.now() - started;
   logits.dispose();
   const vocab = all.length / ids.length;
   const argmax = [];
@@ -101,10 +139,8 @@ async function forward(text) {
   }
   const last = Array.from(all.subarray((ids.length - 1) * vocab));
   const next = tokenizer.decode([argmax[argmax.length - 1]]);
-  status(
-    `forward "${text}" (${ids.length} tokens) in ${(performance.now() - started).toFixed(0)} ms → next token "${next}"`,
-  );
-  return { ids: Array.from(ids), lastLogits: last, argmax };
+  status(`forward "${text}" (${ids.length} tokens) in ${ms.toFixed(0)} ms → next token "${next}"`);
+  return { ids: Array.from(ids), lastLogits: last, argmax, ms };
 }
 
 /** A seeded random mask, a browser client, and ZO steps on one text per step. */
@@ -152,5 +188,7 @@ window.meerkatTest = {
   load: task('load', load),
   forward: task('forward', forward),
   zoSteps: task('zoSteps', zoSteps),
+  ortInfo: task('ortInfo', ortInfo),
+  tryWebgpu: task('tryWebgpu', tryWebgpu),
 };
 status('page ready');

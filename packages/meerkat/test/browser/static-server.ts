@@ -6,6 +6,8 @@ import { extname } from 'node:path';
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
   '.map': 'application/json',
   '.json': 'application/json',
   '.safetensors': 'application/octet-stream',
@@ -19,13 +21,30 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+/** Options of {@link startStaticServer}. */
+export interface StaticServerOptions {
+  /**
+   * Make pages cross-origin isolated: every response carries `Cross-Origin-Opener-Policy:
+   * same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (SharedArrayBuffer, hence
+   * multi-threaded WebAssembly).
+   */
+  readonly crossOriginIsolated?: boolean;
+}
+
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
 /**
  * Serves exactly the files in `routes` (URL path → file on disk) on 127.0.0.1 at an ephemeral
  * port; every other path is a 404. Files are read on each request, never copied.
  */
 export async function startStaticServer(
   routes: ReadonlyMap<string, string>,
+  options: StaticServerOptions = {},
 ): Promise<StaticServer> {
+  const extraHeaders = options.crossOriginIsolated === true ? ISOLATION_HEADERS : {};
   const notFound: string[] = [];
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -40,6 +59,7 @@ export async function startStaticServer(
         response.writeHead(200, {
           'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
           'cache-control': 'no-store',
+          ...extraHeaders,
         });
         response.end(bytes);
       },

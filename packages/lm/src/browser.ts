@@ -38,6 +38,12 @@ export {
   parameterCount,
   parameterSpecs,
 } from './layout.js';
+export { parseLlama2cTokenizer, type SentencePieceVocab } from './llama2c/llama2c-tokenizer.js';
+export {
+  llamaTokenizerConfigJson,
+  sentencePieceMerges,
+  sentencePieceTokenizerJson,
+} from './llama2c/sentencepiece-tokenizer-json.js';
 export { LmTokenizer } from './lm-tokenizer.js';
 export {
   type CheckpointBytes,

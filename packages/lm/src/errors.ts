@@ -33,7 +33,23 @@ export type LmErrorCode =
   /** A function argument is invalid (unknown preset, bad seed, ...). */
   | 'LM_INVALID_ARGUMENT'
   /** A file-system function (`LlamaModel.load(dir)`) was called in the browser build. */
-  | 'LM_NODE_ONLY';
+  | 'LM_NODE_ONLY'
+  /** A llama2.c checkpoint (`.bin`) or `tokenizer.bin` is malformed or of an unsupported version. */
+  | 'LM_LLAMA2C_INVALID'
+  /** `--model` is neither a directory, a llama2.c `.bin`, a cache name nor `hf:ORG/NAME`. */
+  | 'LM_MODEL_NOT_FOUND'
+  /** A server refused a download (HTTP 401/403): a gated or private model needs `HF_TOKEN`. */
+  | 'LM_DOWNLOAD_UNAUTHORIZED'
+  /** A server has no such file (HTTP 404) at that revision. */
+  | 'LM_DOWNLOAD_NOT_FOUND'
+  /** A host could not be reached (DNS, refused connection, timeout). */
+  | 'LM_NETWORK_UNREACHABLE'
+  /** A download kept breaking off, or the server answered with an unexpected HTTP status. */
+  | 'LM_DOWNLOAD_FAILED'
+  /** A downloaded file has the wrong size or hash; it was deleted. */
+  | 'LM_DOWNLOAD_CORRUPT'
+  /** Offline mode (`HF_HUB_OFFLINE=1`) and the model is not in the cache. */
+  | 'LM_OFFLINE';
 
 /** The one error class of `@meerkat/lm`; switch on `code`, not on the message. */
 export class LmError extends Error {

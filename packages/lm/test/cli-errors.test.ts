@@ -70,7 +70,7 @@ describe('meerkat-lm command-line errors', { timeout: 60_000 }, () => {
   });
 
   it('missing required flags name the flag and what it is', async () => {
-    await expectUsage(['logits', '--text', 'x'], 'logits needs --model DIR');
+    await expectUsage(['logits', '--text', 'x'], 'logits needs --model MODEL');
     await expectUsage(
       ['generate', '--model', M, '--text', 'x'],
       'generate needs --max-new-tokens N',
@@ -109,7 +109,7 @@ describe('meerkat-lm command-line errors', { timeout: 60_000 }, () => {
   it('bench needs exactly one of --model and --config', async () => {
     await expectUsage(
       ['bench', '--batch', '1', '--seq', '8'],
-      'exactly one of --model DIR or --config NAME',
+      'exactly one of --model MODEL or --config NAME',
       'got neither',
     );
     await expectUsage(

@@ -19,6 +19,7 @@ import {
 } from './forward-cost.js';
 import { checkpointWeights, seededWeights } from './lazy-weights.js';
 import { matmulProbeCases, probeMatmul } from './matmul-probe.js';
+import { modelLabel, resolveModelArg } from './model-arg.js';
 import { openBackend } from './open-backend.js';
 
 const TIMED_UNIT: Record<LogitsMode, string> = {
@@ -37,12 +38,17 @@ interface LoadedBenchModel {
  * Loads `--model DIR` or makes `--config NAME` with seeded random weights (the values
  * `writeRandomCheckpoint` would write, made in memory), uploading one tensor at a time.
  */
-function loadBenchModel(flags: ParsedFlags, backend: Backend): LoadedBenchModel {
-  const dir = flags.optionalString('model');
-  if (dir !== undefined) {
-    const checkpoint = loadCheckpoint(dir);
+async function loadBenchModel(
+  flags: ParsedFlags,
+  backend: Backend,
+  io: CliIo,
+): Promise<LoadedBenchModel> {
+  const spec = flags.optionalString('model');
+  if (spec !== undefined) {
+    const resolved = await resolveModelArg(spec, io, 'bench');
+    const checkpoint = loadCheckpoint(resolved.dir);
     const model = LlamaModel.fromWeights(checkpoint.config, checkpointWeights(checkpoint), backend);
-    return { model, label: dir, source: 'model', configName: null };
+    return { model, label: modelLabel(spec, resolved), source: 'model', configName: null };
   }
   const name = flags.string('config') as PresetName;
   const seed = flags.number('seed');
@@ -63,7 +69,7 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
   if (hasModel === hasConfig) {
     throw new CliUsageError(
       'CLI_CONFLICTING_FLAGS',
-      `bench needs exactly one of --model DIR or --config NAME (NAME: ${PRESET_NAMES.join(', ')}), got ${hasModel ? 'both' : 'neither'}`,
+      `bench needs exactly one of --model MODEL or --config NAME (NAME: ${PRESET_NAMES.join(', ')}), got ${hasModel ? 'both' : 'neither'}`,
       'bench',
     );
   }
@@ -94,7 +100,7 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
     `backend ${backend.name}; loading ${flags.optionalString('model') ?? `random ${flags.string('config')}`}`,
   );
   const loadStart = performance.now();
-  const loaded = loadBenchModel(flags, backend);
+  const loaded = await loadBenchModel(flags, backend, io);
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const rssAfterLoad = process.memoryUsage().rss;
   const backendBytesAfterLoad = backend.memory().bytes;

@@ -14,6 +14,8 @@ export type CliUsageCode =
   | 'CLI_BAD_CHOICE'
   /** A required flag is absent. */
   | 'CLI_MISSING_FLAG'
+  /** A required bare argument (`fetch NAME`) is absent. */
+  | 'CLI_MISSING_ARGUMENT'
   /** Two flags that exclude each other were both given (or neither of a required pair). */
   | 'CLI_CONFLICTING_FLAGS'
   /** The same flag was given twice. */

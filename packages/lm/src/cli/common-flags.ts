@@ -1,14 +1,17 @@
 import type { FlagSpec } from './flag-parser.js';
 import { DEFAULT_BACKEND } from './open-backend.js';
 
-/** `--model DIR`: a Hugging Face model directory (config.json, safetensors, tokenizer.json). */
+/**
+ * `--model MODEL`: a Hugging Face model directory, a llama2.c `.bin`, a cache name or
+ * `hf:ORG/NAME[@REVISION]` (see `resolveModel`); fetched into the cache on first use.
+ */
 export const MODEL_FLAG: FlagSpec = {
   name: 'model',
   required: true,
   kind: 'string',
-  valueName: 'DIR',
+  valueName: 'MODEL',
   description:
-    'Hugging Face model directory: config.json, model.safetensors (or an index + shards), tokenizer.json',
+    'model directory (config.json, model.safetensors, tokenizer.json), llama2.c .bin, cache name (stories15M) or hf:ORG/NAME[@REV]; downloaded into the cache on first use',
 };
 
 /** `--backend NAME`, shared by every command. */

@@ -22,23 +22,39 @@ export interface FlagSpec {
   readonly default?: string | number;
 }
 
+/** A required bare argument of a command (`meerkat-lm fetch NAME`). */
+export interface PositionalSpec {
+  /** Placeholder in `--help` and messages: `NAME`. */
+  readonly name: string;
+  readonly description: string;
+}
+
 /** A command's name, one-line summary and flags (what `--help` prints). */
 export interface CommandSpec {
   readonly name: string;
   readonly summary: string;
   /** Extra lines for `--help` (examples, notes). */
   readonly details?: readonly string[];
+  /** Required bare arguments, in order (most commands take only flags). */
+  readonly positionals?: readonly PositionalSpec[];
   readonly flags: readonly FlagSpec[];
 }
 
 /** The flags of one command line, validated and with defaults applied. */
 export class ParsedFlags {
   readonly command: string;
+  /** The bare arguments, as many as the spec's `positionals`. */
+  readonly positionals: readonly string[];
   private readonly values: ReadonlyMap<string, string | number | boolean>;
 
-  constructor(command: string, values: ReadonlyMap<string, string | number | boolean>) {
+  constructor(
+    command: string,
+    values: ReadonlyMap<string, string | number | boolean>,
+    positionals: readonly string[] = [],
+  ) {
     this.command = command;
     this.values = values;
+    this.positionals = positionals;
   }
 
   /** Whether the flag was given (or has a default). */
@@ -142,8 +158,14 @@ function readValue(spec: CommandSpec, flag: FlagSpec, raw: string): string | num
 export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedFlags {
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
   const values = new Map<string, string | number | boolean>();
+  const wanted = spec.positionals ?? [];
+  const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
+    if (!word.startsWith('--') && positionals.length < wanted.length) {
+      positionals.push(word);
+      continue;
+    }
     if (!word.startsWith('--') || word === '--') {
       throw new CliUsageError(
         'CLI_UNEXPECTED_ARGUMENT',
@@ -193,6 +215,14 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedFl
     }
     values.set(name, readValue(spec, flag, raw));
   }
+  const missing = wanted[positionals.length];
+  if (missing !== undefined) {
+    throw new CliUsageError(
+      'CLI_MISSING_ARGUMENT',
+      `${spec.name} needs ${missing.name} (${missing.description})`,
+      spec.name,
+    );
+  }
   for (const flag of spec.flags) {
     if (values.has(flag.name)) continue;
     if (flag.default !== undefined) values.set(flag.name, flag.default);
@@ -204,7 +234,7 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedFl
       );
     }
   }
-  return new ParsedFlags(spec.name, values);
+  return new ParsedFlags(spec.name, values, positionals);
 }
 
 /** The `--help` text of a command. */
@@ -218,7 +248,14 @@ export function commandHelp(program: string, spec: CommandSpec): string {
   const width = Math.max(
     ...spec.flags.map((f) => (f.kind === 'switch' ? 0 : placeholder(f).length + 1) + f.name.length),
   );
-  const lines = [`Usage: ${program} ${spec.name} ${usage}`, '', spec.summary, '', 'Flags:'];
+  const args = (spec.positionals ?? []).map((p) => `${p.name} `).join('');
+  const lines = [`Usage: ${program} ${spec.name} ${args}${usage}`, '', spec.summary, ''];
+  if (spec.positionals !== undefined && spec.positionals.length > 0) {
+    lines.push('Arguments:');
+    for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(width + 3)}  ${p.description}`);
+    lines.push('');
+  }
+  lines.push('Flags:');
   for (const f of spec.flags) {
     const left = f.kind === 'switch' ? `--${f.name}` : `--${f.name} ${placeholder(f)}`;
     const notes: string[] = [];

@@ -3,6 +3,7 @@ import { LlamaModel } from '../model.js';
 import { loadTokenizer } from '../tokenizer.js';
 import type { Command } from './command.js';
 import { BACKEND_FLAG, JSON_FLAG, MODEL_FLAG, TEXT_FLAG } from './common-flags.js';
+import { resolveModelArg } from './model-arg.js';
 import { openBackend } from './open-backend.js';
 import { promptIds } from './prompt-ids.js';
 
@@ -41,11 +42,11 @@ export const generateCommand: Command = {
       '--json prints {"ids":[…],"new_ids":[…],"text":"…"}: ids = prompt ids (BOS included when the',
       'tokenizer adds it) + the greedy continuation; text = all of it decoded, special tokens dropped.',
       '',
-      'Example: meerkat-lm generate --model ../shared/models/stories260K --text "Once upon a time" --max-new-tokens 40',
+      'Example: meerkat-lm generate --model stories15M --text "Once upon a time" --max-new-tokens 40',
     ],
   },
   async run(flags, io) {
-    const dir = flags.string('model');
+    const dir = (await resolveModelArg(flags.string('model'), io, 'generate')).dir;
     const tokenizer = loadTokenizer(dir);
     const prompt = promptIds(tokenizer, flags.string('text'));
     const backend = await openBackend(flags.string('backend'), 'generate');

@@ -4,6 +4,7 @@ import { loadTokenizer } from '../tokenizer.js';
 import type { Command } from './command.js';
 import { BACKEND_FLAG, JSON_FLAG, MODEL_FLAG, TEXT_FLAG } from './common-flags.js';
 import { formatLogitsSummary } from './logits-summary.js';
+import { modelLabel, resolveModelArg } from './model-arg.js';
 import { openBackend } from './open-backend.js';
 import { promptIds } from './prompt-ids.js';
 import { topK } from './top-k.js';
@@ -33,11 +34,13 @@ export const logitsCommand: Command = {
       '--json prints {"ids":[…],"last_logits":[…]}: the prompt ids (BOS included when the',
       'tokenizer adds it) and all vocab_size logits at the last position, as float32 values.',
       '',
-      'Example: meerkat-lm logits --model ../shared/models/stories260K --text "Once upon a time" --json',
+      'Example: meerkat-lm logits --model stories15M --text "Once upon a time" --json',
     ],
   },
   async run(flags, io) {
-    const dir = flags.string('model');
+    const spec = flags.string('model');
+    const resolved = await resolveModelArg(spec, io, 'logits');
+    const dir = resolved.dir;
     const tokenizer = loadTokenizer(dir);
     const ids = promptIds(tokenizer, flags.string('text'));
     const backend = await openBackend(flags.string('backend'), 'logits');
@@ -55,7 +58,7 @@ export const logitsCommand: Command = {
         const params = parameterCount(c);
         io.stdout.write(
           formatLogitsSummary({
-            modelLine: `${dir} (${c.architecture}, ${params.toLocaleString('en-US')} parameters) on ${backend.name}`,
+            modelLine: `${modelLabel(spec, resolved)} (${c.architecture}, ${params.toLocaleString('en-US')} parameters) on ${backend.name}`,
             text: flags.string('text'),
             ids,
             top: topK(row, flags.number('top')),

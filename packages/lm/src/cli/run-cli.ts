@@ -4,6 +4,8 @@ import { benchCommand } from './bench-command.js';
 import type { CliIo } from './cli-io.js';
 import { CliUsageError } from './cli-usage-error.js';
 import type { Command } from './command.js';
+import { convertCommand } from './convert-command.js';
+import { fetchCommand } from './fetch-command.js';
 import { commandHelp, parseFlags } from './flag-parser.js';
 import { generateCommand } from './generate-command.js';
 import { logitsCommand } from './logits-command.js';
@@ -12,7 +14,13 @@ import { logitsCommand } from './logits-command.js';
 export const PROGRAM = 'meerkat-lm';
 
 /** Every command, in `--help` order. */
-export const COMMANDS: readonly Command[] = [logitsCommand, generateCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  logitsCommand,
+  generateCommand,
+  benchCommand,
+  fetchCommand,
+  convertCommand,
+];
 
 /** Exit codes: 0 success, 1 the run failed (bad model files, backend unavailable), 2 bad command line. */
 export const EXIT_OK = 0;
@@ -25,6 +33,8 @@ function programHelp(): string {
     `Usage: ${PROGRAM} <command> [--flags]`,
     '',
     'Run Hugging Face Llama-family checkpoints (Llama, Mistral, Qwen2) on a @meerkat/tensor backend.',
+    'MODEL is a model directory, a llama2.c .bin, a cache name (stories15M) or hf:ORG/NAME[@REV];',
+    'anything not on disk is downloaded into the Hugging Face cache once, then read from there.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`),

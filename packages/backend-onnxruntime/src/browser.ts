@@ -7,6 +7,9 @@ export { capabilitiesFor } from './capabilities.js';
 export {
   BROWSER_RUNTIMES,
   type CreateOrtOptions,
+  createOrtBackendWith,
+  type EnginePrecheck,
+  type EngineSearch,
   loadEngine,
   NODE_RUNTIMES,
   type RuntimeMap,
@@ -25,6 +28,7 @@ export {
   ENGINES,
   type EngineSpec,
   isOrtEngine,
+  NODE_AUTO_ORDER,
   type OrtEngine,
   type OrtRuntime,
 } from './engines.js';

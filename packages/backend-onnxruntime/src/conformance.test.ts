@@ -1,6 +1,6 @@
 import { runConformanceSuite } from '@meerkat/tensor';
 import { describe, it } from 'vitest';
-import { createOrtBackend } from './create-backend.js';
+import { createOrtBackend } from './node-engines.js';
 
 // Every case at default tolerances (u = 2^-24): each op recorded, then run as a cached session
 // when downloaded. The gradient cases pass as not applicable (capabilities.gradients is false).

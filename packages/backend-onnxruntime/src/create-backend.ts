@@ -1,5 +1,5 @@
 import { TensorError } from '@meerkat/tensor';
-import { AUTO_ORDER, ENGINES, isOrtEngine, type OrtEngine, type OrtRuntime } from './engines.js';
+import { ENGINES, isOrtEngine, type OrtEngine, type OrtRuntime } from './engines.js';
 import { describeEngineSelection, OrtBackend, type OrtBackendOptions } from './ort-backend.js';
 import { importRuntime, type OrtModule } from './ort-module.js';
 import { probeEngine } from './probe-engine.js';
@@ -16,6 +16,12 @@ export const NODE_RUNTIMES: RuntimeMap = {
   cpu: 'onnxruntime-node',
   wasm: 'onnxruntime-web',
 };
+
+/**
+ * A cheap look before loading an engine (e.g. is the CUDA provider library there at all), so
+ * that a provider that cannot load is not probed; returns what is missing, or undefined.
+ */
+export type EnginePrecheck = (engine: OrtEngine, runtime: OrtRuntime) => string | undefined;
 
 /** Browsers: onnxruntime-web's WebGPU and wasm engines. */
 export const BROWSER_RUNTIMES: RuntimeMap = { webgpu: 'onnxruntime-web', wasm: 'onnxruntime-web' };
@@ -44,10 +50,13 @@ export async function loadEngine(
   engine: OrtEngine,
   runtimes: RuntimeMap,
   given?: OrtModule,
+  precheck?: EnginePrecheck,
 ): Promise<OrtModule> {
   const spec = ENGINES[engine];
   const runtime = runtimes[engine];
   if (runtime === undefined) throw new Error(`not offered in this environment (${spec.hint})`);
+  const problem = precheck?.(engine, runtime);
+  if (problem !== undefined) throw new Error(`${problem} (${spec.hint})`);
   const platform = PLATFORM_ONLY[engine];
   const here = (globalThis as { process?: { platform?: string } }).process?.platform;
   if (platform !== undefined && here !== platform) {
@@ -69,29 +78,37 @@ export async function loadEngine(
   return ort;
 }
 
+/** How `createOrtBackendWith` looks for engines where it runs. */
+export interface EngineSearch {
+  readonly runtimes: RuntimeMap;
+  /** The `auto` order. */
+  readonly order: readonly OrtEngine[];
+  readonly precheck?: EnginePrecheck;
+}
+
 /**
- * Creates an ONNX Runtime backend on one engine, or on the best available one for `'auto'`
- * (cuda > dml > coreml > webgpu > cpu > wasm). `backend.selection` says which engine was chosen
- * and why better ones were skipped. Throws `TENSOR_BACKEND_UNAVAILABLE` with every reason when
- * nothing works, and `TENSOR_INVALID_ARGUMENT` for an unknown engine.
+ * Creates an ONNX Runtime backend on one engine, or on the first of `search.order` that works for
+ * `'auto'`. `backend.selection` says which engine was chosen and why better ones were skipped.
+ * Throws `TENSOR_BACKEND_UNAVAILABLE` with every reason when nothing works, and
+ * `TENSOR_INVALID_ARGUMENT` for an unknown engine.
  */
-export async function createOrtBackend(
-  options: CreateOrtOptions = {},
-  runtimes: RuntimeMap = NODE_RUNTIMES,
+export async function createOrtBackendWith(
+  options: CreateOrtOptions,
+  search: EngineSearch,
 ): Promise<OrtBackend> {
   const requested = options.engine ?? 'auto';
   if (requested !== 'auto' && !isOrtEngine(requested)) {
     throw new TensorError(
       'TENSOR_INVALID_ARGUMENT',
-      `unknown ONNX Runtime engine '${String(requested)}'; use one of ${AUTO_ORDER.join(', ')} or auto`,
+      `unknown ONNX Runtime engine '${String(requested)}'; use one of ${search.order.join(', ')} or auto`,
     );
   }
-  const candidates = requested === 'auto' ? AUTO_ORDER : [requested];
+  const candidates = requested === 'auto' ? search.order : [requested];
   const skipped: { engine: OrtEngine; reason: string }[] = [];
   const { engine: _engine, ort: given, ...backendOptions } = options;
   for (const engine of candidates) {
     try {
-      const ort = await loadEngine(engine, runtimes, given);
+      const ort = await loadEngine(engine, search.runtimes, given, search.precheck);
       return new OrtBackend(ort, ENGINES[engine], {
         ...backendOptions,
         selection: describeEngineSelection(engine, skipped),

@@ -1,6 +1,6 @@
 import { createReferenceBackend, SeededRandom } from '@meerkat/tensor';
 import { describe, expect, it } from 'vitest';
-import { createOrtBackend } from './create-backend.js';
+import { createOrtBackend } from './node-engines.js';
 
 // The conformance suite asks for most rows of its logits, so it runs the all-rows lowering
 // (log-softmax of every row); a few rows of many take the gather-rows lowering, checked here

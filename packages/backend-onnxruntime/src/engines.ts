@@ -55,8 +55,22 @@ export const ENGINES: Readonly<Record<OrtEngine, EngineSpec>> = {
   },
 };
 
-/** `ort:auto` tries these in order. */
+/** `ort:auto` tries these in order (in browsers, only webgpu and wasm are offered). */
 export const AUTO_ORDER: readonly OrtEngine[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu', 'wasm'];
+
+/**
+ * `ort:auto` in Node: the native GPU providers, then the CPU. WebGPU through onnxruntime-node's
+ * bundled Dawn comes last: it is for an explicit `ort:webgpu`, since probing it costs a second
+ * and prints Dawn's adapter warnings where no GPU driver is installed.
+ */
+export const NODE_AUTO_ORDER: readonly OrtEngine[] = [
+  'cuda',
+  'dml',
+  'coreml',
+  'cpu',
+  'wasm',
+  'webgpu',
+];
 
 export function isOrtEngine(value: unknown): value is OrtEngine {
   return typeof value === 'string' && Object.hasOwn(ENGINES, value);

@@ -2,7 +2,9 @@ export { capabilitiesFor } from './capabilities.js';
 export {
   BROWSER_RUNTIMES,
   type CreateOrtOptions,
-  createOrtBackend,
+  createOrtBackendWith,
+  type EnginePrecheck,
+  type EngineSearch,
   loadEngine,
   NODE_RUNTIMES,
   type RuntimeMap,
@@ -12,9 +14,11 @@ export {
   ENGINES,
   type EngineSpec,
   isOrtEngine,
+  NODE_AUTO_ORDER,
   type OrtEngine,
   type OrtRuntime,
 } from './engines.js';
+export { createOrtBackend } from './node-engines.js';
 export { type OnnxAttribute, type OnnxDType, OnnxGraph, OPSET } from './onnx-graph.js';
 export {
   describeEngineSelection,

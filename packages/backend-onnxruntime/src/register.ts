@@ -1,6 +1,7 @@
 import { type BackendFactory, registerBackend, unavailable } from '@meerkat/tensor';
-import { loadEngine, NODE_RUNTIMES, type RuntimeMap } from './create-backend.js';
-import { AUTO_ORDER, ENGINES } from './engines.js';
+import { loadEngine, type RuntimeMap } from './create-backend.js';
+import { ENGINES } from './engines.js';
+import { NODE_ENGINE_SEARCH } from './node-engines.js';
 import { describeEngineSelection, OrtBackend } from './ort-backend.js';
 
 export interface RegisterOrtOptions {
@@ -11,20 +12,21 @@ export interface RegisterOrtOptions {
 }
 
 /**
- * Registers `ort:cuda`, `ort:dml`, `ort:coreml`, `ort:webgpu`, `ort:cpu` and `ort:wasm`
- * (priorities in that order) in the @meerkat/tensor registry, so `createBackend('ort:auto')`
+ * Registers `ort:cuda`, `ort:dml`, `ort:coreml`, `ort:cpu`, `ort:wasm` and `ort:webgpu`
+ * (priorities in that order: Node's `NODE_AUTO_ORDER`) in the @meerkat/tensor registry, so `createBackend('ort:auto')`
  * picks the first that works here. Nothing is loaded until a backend is created; an engine that
  * cannot run returns `unavailable(reason)` naming what is missing and how to install it.
  */
 export function registerOrtBackends(options: RegisterOrtOptions = {}): void {
-  const runtimes = options.runtimes ?? NODE_RUNTIMES;
+  const runtimes = options.runtimes ?? NODE_ENGINE_SEARCH.runtimes;
+  const order = NODE_ENGINE_SEARCH.order;
   const failures = new Map<string, string>();
-  AUTO_ORDER.forEach((engine, priority) => {
+  order.forEach((engine, priority) => {
     const factory: BackendFactory = async () => {
       try {
-        const ort = await loadEngine(engine, runtimes);
+        const ort = await loadEngine(engine, runtimes, undefined, NODE_ENGINE_SEARCH.precheck);
         failures.delete(engine);
-        const skipped = AUTO_ORDER.slice(0, priority).flatMap((better) => {
+        const skipped = order.slice(0, priority).flatMap((better) => {
           const reason = failures.get(better);
           return reason === undefined ? [] : [{ engine: better, reason }];
         });

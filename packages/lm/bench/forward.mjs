@@ -48,12 +48,14 @@ const MODELS = {
 /** Which models each engine family runs (slow engines only the small ones); --quick: fewer. */
 const ENGINE_MODELS = opts.quick
   ? {
+      'ort:cpu': ['stories260K', 'm10'],
       'tfjs:wasm': ['stories260K', 'm10'],
       'tfjs:cpu': ['stories260K'],
       'reference:cpu': ['stories260K'],
       gpujs: ['stories260K'],
     }
   : {
+      'ort:cpu': ['stories260K', 'm10', 'm30', 'smollm-135m'],
       'tfjs:wasm': ['stories260K', 'm10', 'm30', 'smollm-135m'],
       'tfjs:cpu': ['stories260K', 'm10'],
       'reference:cpu': ['stories260K'],
@@ -73,8 +75,9 @@ if (!existsSync(CLI)) {
   process.exit(1);
 }
 
-// Engines present: ask the registry (this also discovers @meerkat/backend-tfjs / -gpujs).
-for (const family of ['tfjs', 'gpujs']) {
+// Engines present: ask the registry (this also discovers @meerkat/backend-tfjs / -gpujs /
+// -onnxruntime).
+for (const family of ['ort', 'tfjs', 'gpujs']) {
   try {
     await createBackend(`${family}:auto`);
   } catch (e) {
@@ -149,7 +152,21 @@ async function runPeer(model) {
     return null;
   }
   const line = r.stdout.trim().split('\n').at(-1);
-  return { ...JSON.parse(line), time_v_max_rss_bytes: r.maxRssBytes };
+  const peer = { ...JSON.parse(line), time_v_max_rss_bytes: r.maxRssBytes };
+  if (!peerUsesFastBlas(peer)) {
+    console.error(
+      `bench: the peer ran at ${peer.forward_gflops.toFixed(1)} GFLOP/s: PyTorch is on reference BLAS (apt-get install -y libopenblas0-pthread); no ratio to it is quoted`,
+    );
+  }
+  return peer;
+}
+
+/**
+ * Whether the peer's forward ran on an optimised BLAS: Debian's PyTorch on reference BLAS does
+ * ≈3 GFLOP/s, on OpenBLAS 50–125 here; a ratio to the slow one would flatter Meerkat.
+ */
+function peerUsesFastBlas(peer) {
+  return peer.forward_gflops >= 15;
 }
 
 const MiB = 1024 * 1024;
@@ -196,7 +213,8 @@ lines.push(
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
 );
 for (const r of results) {
-  const peer = peers[r.model_name];
+  const measured = peers[r.model_name];
+  const peer = measured && peerUsesFastBlas(measured) ? measured : null;
   const rss = r.time_v_max_rss_bytes ?? r.max_rss_bytes;
   const need = r.weights_bytes + r.activation_bytes;
   lines.push(

@@ -133,7 +133,7 @@ describe.skipIf(!HAVE_STORIES)('meerkat train / eval on stories260K', () => {
     expect(trained.err).not.toContain('\r');
     // auto: the fastest forward-capable backend present (ONNX Runtime here), with its reason.
     expect(trained.err).toMatch(
-      /^backend ort:cpu \(the fastest forward-capable backend present; not available here: ort:cuda, ort:dml, ort:coreml, ort:webgpu\); mask energy on tfjs:\w+: ort:cpu computes forward passes only; mask file: k = 260 of d = 260032/m,
+      /^backend ort:cpu \(the fastest forward-capable backend present; not available here: ort:cuda, ort:dml, ort:coreml\); mask energy on tfjs:\w+: ort:cpu computes forward passes only; mask file: k = 260 of d = 260032/m,
     );
     expect(trained.err).toMatch(/^GradIP detector after round 1: flagged /m);
     expect(trained.out).toContain(`run directory: ${trained.runDir}`);

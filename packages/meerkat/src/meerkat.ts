@@ -14,6 +14,8 @@ import {
   SparseMaskError,
 } from '@meerkat/sparse-mask';
 import type { Backend } from '@meerkat/tensor';
+import { DEFAULT_DIRECTION_POOL_THRESHOLD, type DirectionPool } from '@meerkat/zo-estimator';
+import { createDirectionPool } from '@meerkat/zo-estimator/node';
 import { DEFAULT_BACKEND, forwardBackend, GRADIENT_AUTO, gradientBackend } from './backend.js';
 import { calibrateMask } from './calibration/calibrate-mask.js';
 import { ModelReplica } from './client/model-replica.js';
@@ -139,6 +141,7 @@ export class Meerkat {
       model: null,
       reason: null,
     };
+    let directionPool: DirectionPool | undefined;
     const modelWithGradients = async (why: string): Promise<LlamaModel> => {
       if (backend.capabilities.gradients) return model;
       if (gradient.model === null) {
@@ -221,6 +224,10 @@ export class Meerkat {
       this.thetaValue = aggregator.theta();
 
       const transport = this.options.transport ?? new InProcessTransport();
+      // Full-parameter ZO generates d Gaussians per direction: one worker thread per core.
+      if (preset.optimizer === 'zo' && mask.indices.length >= DEFAULT_DIRECTION_POOL_THRESHOLD) {
+        directionPool = createDirectionPool();
+      }
       const trainingClients = partition.clients.map(
         (shard) =>
           new TrainingClient({
@@ -231,6 +238,7 @@ export class Meerkat {
             examples: Array.from(shard.indices, (i) => split.train[i]!),
             labels: Int32Array.from(shard.indices, (i) => split.trainLabels[i]!),
             layoutFingerprint: layout.fingerprint,
+            ...(directionPool === undefined ? {} : { directionPool }),
           }),
       );
       for (const c of trainingClients) await c.join();
@@ -305,6 +313,7 @@ export class Meerkat {
       yield { type: 'done', summary };
       return summary;
     } finally {
+      await directionPool?.close();
       gradient.model?.dispose();
       if (this.options.backend === undefined) model.dispose();
     }

@@ -1,6 +1,6 @@
 import { ClientDataCursor } from '@meerkat/gradip';
 import type { LlamaModel } from '@meerkat/lm';
-import { deriveSeed, ZoOptimizer } from '@meerkat/zo-estimator';
+import { type DirectionPool, deriveSeed, ZoOptimizer } from '@meerkat/zo-estimator';
 import type { LabeledExample } from '../data/labeled-example.js';
 import { MeerkatError } from '../errors.js';
 import { groupIndices, type MaskGroup, maskedGradient } from '../model/parameter-gradient.js';
@@ -21,6 +21,11 @@ export interface TrainingClientOptions {
   readonly labels: Int32Array;
   /** The layout fingerprint of the client's model (checked against the run's). */
   readonly layoutFingerprint: string;
+  /**
+   * Worker threads that generate the ZO directions of large θ (full-parameter ZO): the records
+   * and θ are bit-identical with or without it. The client never closes it.
+   */
+  readonly directionPool?: DirectionPool;
 }
 
 /**
@@ -107,6 +112,9 @@ export class TrainingClient {
         directions: run.directions,
         distribution: run.distribution,
         onNonFinite: 'skip',
+        ...(this.options.directionPool === undefined
+          ? {}
+          : { directionPool: this.options.directionPool }),
       });
       const runSeed = BigInt(run.runSeed);
       for (let t = 0; t < a.steps; t++) {

@@ -80,6 +80,34 @@ describe.skipIf(!HAVE_STORIES)(
       expect(backend.memory().tensors).toBe(0);
     });
 
+    it('a full-parameter view (slots in runs) and a reversed one (scattered slots) write the same weights', async () => {
+      const ckpt = loadCheckpoint(STORIES_DIR);
+      const total = ckpt.parameterCount;
+      const ascending = Uint32Array.from({ length: total }, (_, i) => i);
+      const descending = ascending.slice().reverse();
+      const values = Float32Array.from({ length: total }, (_, i) => Math.sin(i));
+      const weights: Float32Array[] = [];
+      for (const [indices, vals] of [
+        [ascending, values],
+        [descending, values.slice().reverse()],
+      ] as const) {
+        const model = LlamaModel.fromCheckpoint(ckpt, backend);
+        const view = await TrainableView.create(model, indices);
+        view.write(vals);
+        const flat = new Float32Array(total);
+        let offset = 0;
+        for (const spec of ckpt.specs) {
+          const w = await backend.download(model.weight(spec.name));
+          flat.set(w, offset);
+          offset += w.length;
+        }
+        weights.push(flat);
+        model.dispose();
+      }
+      expect(Buffer.compare(Buffer.from(weights[0]!.buffer), Buffer.from(values.buffer))).toBe(0);
+      expect(Buffer.compare(Buffer.from(weights[1]!.buffer), Buffer.from(values.buffer))).toBe(0);
+    });
+
     it('rejects duplicate or out-of-range indices and wrong-length writes', async () => {
       const model = LlamaModel.load(STORIES_DIR, backend);
       await expect(TrainableView.create(model, Uint32Array.of(3, 5, 3))).rejects.toThrow(LmError);

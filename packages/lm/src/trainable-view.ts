@@ -12,6 +12,17 @@ interface TensorGroup {
   readonly slots: Uint32Array;
   /** Scratch buffer for `write`. */
   readonly buffer: Float32Array;
+  /**
+   * When the group's slots are one run `first, first + 1, …` of the value array (always so for a
+   * full-parameter view), `write` passes that run of the values directly; else −1.
+   */
+  readonly runStart: number;
+}
+
+/** The first slot when `slots` is a run of consecutive slots, else −1. */
+function runStartOf(slots: Uint32Array): number {
+  for (let k = 1; k < slots.length; k++) if (slots[k] !== slots[0]! + k) return -1;
+  return slots.length === 0 ? -1 : slots[0]!;
 }
 
 /**
@@ -80,7 +91,9 @@ export class TrainableView {
       const tensor = model.weight(name);
       const data = await model.backend.download(tensor);
       for (let k = 0; k < slots.length; k++) values[slots[k]!] = data[local[k]!]!;
-      groups.push({ name, tensor, local, slots, buffer: new Float32Array(slots.length) });
+      const runStart = runStartOf(slots);
+      const buffer = new Float32Array(runStart >= 0 ? 0 : slots.length);
+      groups.push({ name, tensor, local, slots, buffer, runStart });
     }
     return new TrainableView(model, Uint32Array.from(flatIndices), groups, values);
   }
@@ -117,8 +130,13 @@ export class TrainableView {
       }
     }
     for (const g of this.groups) {
-      for (let k = 0; k < g.slots.length; k++) g.buffer[k] = values[g.slots[k]!]!;
-      this.model.backend.scatterUpdate(g.tensor, g.local, g.buffer);
+      let groupValues: Float32Array;
+      if (g.runStart >= 0) groupValues = values.subarray(g.runStart, g.runStart + g.slots.length);
+      else {
+        for (let k = 0; k < g.slots.length; k++) g.buffer[k] = values[g.slots[k]!]!;
+        groupValues = g.buffer;
+      }
+      this.model.backend.scatterUpdate(g.tensor, g.local, groupValues);
     }
     this.values.set(values);
   }

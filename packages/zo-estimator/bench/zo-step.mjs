@@ -3,7 +3,7 @@
 //
 // - old step: the step as ZoOptimizer made it before restore and update were fused (inlined
 //   below): save, fill z, +εz, evaluate, −2εz, evaluate, restore, then applyStep, which
-//   regenerates z — 2 direction generations and 5 passes over θ.
+//   regenerates z — 2 direction generations, 4 passes over θ plus 3 copies (save, restore twice).
 // - fused step: ZoOptimizer.step now — 1 generation, 3 passes (save with +εz, −2εz, update
 //   written from the saved values).
 // - fused + pool: the same with a direction pool (`directionPoolThreshold: 0`, so it is used at
@@ -24,20 +24,38 @@ const EPS = 1e-3;
 const LR = 1e-4;
 const noop = () => 0;
 
-function repeatsFor(k) {
-  return k <= 2_000_000 ? 15 : 5;
-}
-
-async function median(k, fn) {
-  await fn(1_000); // warm-up
-  const times = [];
-  for (let r = 0; r < repeatsFor(k); r++) {
-    const start = performance.now();
-    await fn(r);
-    times.push(performance.now() - start);
+/**
+ * Times several variants of the same work, interleaved round by round so that they share the
+ * machine's load as it changes; each is warmed up first (about 0.3 s or 3 runs). Rounds: about
+ * 1.5 s worth of the slowest variant, between 5 and 101. Returns each variant's median in ms.
+ */
+async function medians(variants) {
+  const first = [];
+  for (const fn of variants) {
+    const warmStart = performance.now();
+    let runs = 0;
+    let last = 0;
+    while (runs < 3 || (performance.now() - warmStart < 300 && runs < 200)) {
+      const start = performance.now();
+      await fn(1_000 + runs);
+      last = performance.now() - start;
+      runs++;
+    }
+    first.push(last);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const rounds = Math.max(5, Math.min(101, Math.round(1500 / Math.max(...first)) | 1));
+  const times = variants.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let v = 0; v < variants.length; v++) {
+      const start = performance.now();
+      await variants[v](r);
+      times[v].push(performance.now() - start);
+    }
+  }
+  return {
+    rounds,
+    ms: times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]),
+  };
 }
 
 /** The step before fusing, as estimateProjectedGradient + applyStep ran it (one direction). */
@@ -62,36 +80,36 @@ async function oldStep(theta, saved, z, seed) {
 const pool = createDirectionPool();
 const load = [os.loadavg()];
 const rows = [];
-const json = [];
 for (const [label, k] of SIZES) {
   const theta = Float32Array.from({ length: k }, (_, i) => Math.sin(i) * 0.01);
-  let saved = new Float32Array(k);
-  let z = new Float32Array(k);
-  const old = await median(k, (r) => oldStep(theta, saved, z, BigInt(r + 10)));
-  saved = undefined;
-  z = undefined;
-  let optimizer = new ZoOptimizer(theta, { lr: LR, eps: EPS });
-  const fused = await median(k, (r) => optimizer.step(noop, BigInt(r + 10)));
-  optimizer = new ZoOptimizer(theta, {
+  const saved = new Float32Array(k);
+  const z = new Float32Array(k);
+  const fusedOptimizer = new ZoOptimizer(theta, { lr: LR, eps: EPS });
+  const poolOptimizer = new ZoOptimizer(theta, {
     lr: LR,
     eps: EPS,
     directionPool: pool,
     directionPoolThreshold: 0,
   });
-  const pooled = await median(k, (r) => optimizer.step(noop, BigInt(r + 10)));
-  optimizer = undefined;
   const out = pool.allocate(k);
-  const single = await median(k, (r) => fillDirection(BigInt(r), out));
-  const parallel = await median(k, (r) => pool.fill(BigInt(r), out));
-  rows.push({ label, k, old, fused, pooled, single, parallel });
-  json.push({ k, old, fused, pooled, single, parallel });
+  const { rounds, ms } = await medians([
+    (r) => oldStep(theta, saved, z, BigInt(r)),
+    (r) => fusedOptimizer.step(noop, BigInt(r)),
+    (r) => poolOptimizer.step(noop, BigInt(r)),
+    (r) => fillDirection(BigInt(r), out),
+    (r) => pool.fill(BigInt(r), out),
+  ]);
+  const [old, fused, pooled, single, parallel] = ms;
+  rows.push({ label, k, rounds, old, fused, pooled, single, parallel });
 }
 const crossover = [];
 for (const k of CROSSOVER_SIZES) {
   const out = pool.allocate(k);
-  const single = await median(k * 1000, (r) => fillDirection(BigInt(r), out));
-  const parallel = await median(k * 1000, (r) => pool.fill(BigInt(r), out));
-  crossover.push({ k, single, parallel });
+  const { ms } = await medians([
+    (r) => fillDirection(BigInt(r), out),
+    (r) => pool.fill(BigInt(r), out),
+  ]);
+  crossover.push({ k, single: ms[0], parallel: ms[1] });
 }
 load.push(os.loadavg());
 await pool.close();
@@ -99,7 +117,7 @@ await pool.close();
 const ms = (v) => v.toFixed(v < 10 ? 2 : 1);
 const draws = (k, v) => (k / v / 1000).toFixed(1);
 console.log(
-  `Node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model}), pool of ${pool.threads} threads; median of ${repeatsFor(1)} runs (5 for k > 2M)`,
+  `Node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model}), pool of ${pool.threads} threads; medians of ${rows.map((r) => r.rounds).join(' / ')} interleaved runs`,
 );
 console.log(
   `load average (1/5/15 min) before: ${load[0].map((v) => v.toFixed(2)).join(' / ')}, after: ${load[1].map((v) => v.toFixed(2)).join(' / ')}`,
@@ -122,7 +140,7 @@ console.log(
     bench: 'zo-estimator/zo-step',
     threads: pool.threads,
     loadavg: load,
-    rows: json,
+    rows,
     crossover,
   }),
 );

@@ -16,17 +16,21 @@ export async function bundleForTest(
 ): Promise<{ file: string; text: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'zo-estimator-test-'));
   const file = join(dir, 'bundle.mjs');
-  const result = await build({
-    entryPoints: [fileURLToPath(entry)],
-    bundle: true,
-    platform,
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['meerkat-source'],
-    outfile: file,
-    logLevel: 'silent',
-  });
-  if (result.errors.length > 0) throw new Error(result.errors.map((e) => e.text).join('\n'));
+  try {
+    await build({
+      entryPoints: [fileURLToPath(entry)],
+      bundle: true,
+      platform,
+      format: 'esm',
+      target: 'es2022',
+      conditions: ['meerkat-source'],
+      outfile: file,
+      logLevel: 'silent',
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     file,
     text: readFileSync(file, 'utf8'),

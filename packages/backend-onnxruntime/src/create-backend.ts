@@ -1,4 +1,5 @@
 import { TensorError } from '@meerkat/tensor';
+import { firstAvailableEngine, reasonOf } from './engine-search.js';
 import { ENGINES, isOrtEngine, type OrtEngine, type OrtRuntime } from './engines.js';
 import { describeEngineSelection, OrtBackend, type OrtBackendOptions } from './ort-backend.js';
 import { importRuntime, type OrtModule } from './ort-module.js';
@@ -27,10 +28,6 @@ export type EnginePrecheck = (engine: OrtEngine, runtime: OrtRuntime) => string 
 export const BROWSER_RUNTIMES: RuntimeMap = { webgpu: 'onnxruntime-web', wasm: 'onnxruntime-web' };
 
 const PLATFORM_ONLY: Partial<Record<OrtEngine, string>> = { dml: 'win32', coreml: 'darwin' };
-
-function reasonOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-}
 
 export interface CreateOrtOptions extends Omit<OrtBackendOptions, 'selection'> {
   /** An engine, or `auto` (default) for the first that works here in `AUTO_ORDER`. */
@@ -103,22 +100,18 @@ export async function createOrtBackendWith(
       `unknown ONNX Runtime engine '${String(requested)}'; use one of ${search.order.join(', ')} or auto`,
     );
   }
-  const candidates = requested === 'auto' ? search.order : [requested];
-  const skipped: { engine: OrtEngine; reason: string }[] = [];
   const { engine: _engine, ort: given, ...backendOptions } = options;
-  for (const engine of candidates) {
-    try {
-      const ort = await loadEngine(engine, search.runtimes, given, search.precheck);
-      return new OrtBackend(ort, ENGINES[engine], {
-        ...backendOptions,
-        selection: describeEngineSelection(engine, skipped),
-      });
-    } catch (error) {
-      skipped.push({ engine, reason: reasonOf(error) });
-    }
-  }
-  throw new TensorError(
-    'TENSOR_BACKEND_UNAVAILABLE',
-    `no ONNX Runtime engine is available (${requested}):\n${skipped.map((s) => `  ort:${s.engine}: ${s.reason}`).join('\n')}`,
+  return firstAvailableEngine(
+    requested,
+    requested === 'auto' ? search.order : [requested],
+    async (engine, skipped) =>
+      new OrtBackend(
+        await loadEngine(engine, search.runtimes, given, search.precheck),
+        ENGINES[engine],
+        {
+          ...backendOptions,
+          selection: describeEngineSelection(engine, skipped),
+        },
+      ),
   );
 }

@@ -1,10 +1,16 @@
-import { type BackendFactory, registerBackend, TensorError, unavailable } from '@meerkat/tensor';
+import { TensorError } from '@meerkat/tensor';
 import {
   BROWSER_RUNTIMES,
   type CreateOrtOptions,
   loadEngine,
   type RuntimeMap,
 } from './create-backend.js';
+import {
+  firstAvailableEngine,
+  reasonOf,
+  registerEngines,
+  type SkippedEngine,
+} from './engine-search.js';
 import { AUTO_ORDER, ENGINES, isOrtEngine, type OrtEngine } from './engines.js';
 import { describeEngineSelection, OrtBackend, type OrtBackendOptions } from './ort-backend.js';
 import type { OrtModule } from './ort-module.js';
@@ -41,10 +47,6 @@ export function wasmSetupOf(backend: OrtBackend): OrtWasmSetup | undefined {
   return setups.get(backend);
 }
 
-function reasonOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-}
-
 interface Attempt {
   readonly ort: OrtModule | undefined;
   readonly web: OrtWebOptions;
@@ -76,7 +78,7 @@ async function readyModule(engine: OrtEngine, attempt: Attempt): Promise<OrtModu
 async function makeBackend(
   engine: OrtEngine,
   attempt: Attempt,
-  skipped: readonly { engine: OrtEngine; reason: string }[],
+  skipped: readonly SkippedEngine[],
   backendOptions: Omit<OrtBackendOptions, 'selection' | 'threads'>,
 ): Promise<OrtBackend> {
   const ort = await readyModule(engine, attempt);
@@ -126,17 +128,8 @@ export async function createBrowserOrtBackend(
     requestedEngine === 'auto'
       ? AUTO_ORDER.filter((e) => runtimes[e] !== undefined)
       : [requestedEngine];
-  const skipped: { engine: OrtEngine; reason: string }[] = [];
-  for (const engine of candidates) {
-    try {
-      return await makeBackend(engine, { ort, web, runtimes }, skipped, backendOptions);
-    } catch (error) {
-      skipped.push({ engine, reason: reasonOf(error) });
-    }
-  }
-  throw new TensorError(
-    'TENSOR_BACKEND_UNAVAILABLE',
-    `no ONNX Runtime engine is available (${requestedEngine}):\n${skipped.map((s) => `  ort:${s.engine}: ${s.reason}`).join('\n')}`,
+  return firstAvailableEngine(requestedEngine, candidates, (engine, skipped) =>
+    makeBackend(engine, { ort, web, runtimes }, skipped, backendOptions),
   );
 }
 
@@ -152,29 +145,16 @@ export function registerBrowserOrtBackends(options: RegisterBrowserOrtOptions = 
     ...(options.wasmPaths === undefined ? {} : { wasmPaths: options.wasmPaths }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   };
-  const failures = new Map<OrtEngine, string>();
-  AUTO_ORDER.forEach((engine, priority) => {
-    const factory: BackendFactory = async () => {
-      // Engines this environment does not offer at all are left out, as `auto` leaves them out.
-      const skipped = AUTO_ORDER.slice(0, priority).flatMap((better) => {
-        const reason = runtimes[better] === undefined ? undefined : failures.get(better);
-        return reason === undefined ? [] : [{ engine: better, reason }];
-      });
-      try {
-        const backend = await makeBackend(engine, { ort: options.ort, web, runtimes }, skipped, {});
-        failures.delete(engine);
-        return backend;
-      } catch (error) {
-        const reason = reasonOf(error);
-        failures.set(engine, reason);
-        return unavailable(reason);
-      }
-    };
-    registerBackend(`ort:${engine}`, factory, {
-      priority,
+  // Engines this environment does not offer at all are not named as skipped, as `auto` leaves
+  // them out.
+  registerEngines(
+    AUTO_ORDER,
+    (engine, skipped) => makeBackend(engine, { ort: options.ort, web, runtimes }, skipped, {}),
+    {
+      reportsSkip: (engine) => runtimes[engine] !== undefined,
       ...(options.replace === undefined ? {} : { replace: options.replace }),
-    });
-  });
+    },
+  );
 }
 
 /** The registry's plugin hook in browsers: registers the `ort:*` names (again: a no-op). */

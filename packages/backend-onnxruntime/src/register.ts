@@ -1,5 +1,5 @@
-import { type BackendFactory, registerBackend, unavailable } from '@meerkat/tensor';
 import { loadEngine, type RuntimeMap } from './create-backend.js';
+import { registerEngines } from './engine-search.js';
 import { ENGINES } from './engines.js';
 import { NODE_ENGINE_SEARCH } from './node-engines.js';
 import { describeEngineSelection, OrtBackend } from './ort-backend.js';
@@ -19,31 +19,16 @@ export interface RegisterOrtOptions {
  */
 export function registerOrtBackends(options: RegisterOrtOptions = {}): void {
   const runtimes = options.runtimes ?? NODE_ENGINE_SEARCH.runtimes;
-  const order = NODE_ENGINE_SEARCH.order;
-  const failures = new Map<string, string>();
-  order.forEach((engine, priority) => {
-    const factory: BackendFactory = async () => {
-      try {
-        const ort = await loadEngine(engine, runtimes, undefined, NODE_ENGINE_SEARCH.precheck);
-        failures.delete(engine);
-        const skipped = order.slice(0, priority).flatMap((better) => {
-          const reason = failures.get(better);
-          return reason === undefined ? [] : [{ engine: better, reason }];
-        });
-        return new OrtBackend(ort, ENGINES[engine], {
-          selection: describeEngineSelection(engine, skipped),
-        });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        failures.set(engine, reason);
-        return unavailable(reason);
-      }
-    };
-    registerBackend(`ort:${engine}`, factory, {
-      priority,
-      ...(options.replace === undefined ? {} : { replace: options.replace }),
-    });
-  });
+  registerEngines(
+    NODE_ENGINE_SEARCH.order,
+    async (engine, skipped) =>
+      new OrtBackend(
+        await loadEngine(engine, runtimes, undefined, NODE_ENGINE_SEARCH.precheck),
+        ENGINES[engine],
+        { selection: describeEngineSelection(engine, skipped) },
+      ),
+    options.replace === undefined ? {} : { replace: options.replace },
+  );
 }
 
 /**

@@ -14,9 +14,10 @@ import { calibrateMask } from '../src/calibration/calibrate-mask.js';
 import { loadCorpusText, sampleCorpusSequences } from '../src/calibration/corpus.js';
 import { MeerkatError } from '../src/errors.js';
 import { readMaskFile } from '../src/meerkat.js';
-import { HAVE_STORIES, STORIES_DIR, tempRunDir } from './stories.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE, tempRunDir } from './stories.js';
 
-describe.skipIf(!HAVE_STORIES)('mask calibration on Moby-Dick (stories260K)', () => {
+const SUITE = `mask calibration on Moby-Dick (stories260K)${STORIES_SKIP_NOTE}`;
+describe.skipIf(!HAVE_STORIES)(SUITE, () => {
   it('writes a mask sparse-mask decodes for this model; ḡ_pre matches a finite difference of the causal-LM loss', async () => {
     const { backend } = await gradientBackend('mask calibration');
     const model = LlamaModel.load(STORIES_DIR, backend);

@@ -8,7 +8,7 @@ import { COMMANDS } from '../src/cli/commands/index.js';
 import { runCli } from '../src/cli/run-cli.js';
 import type { RoundMetrics, RunSummary } from '../src/run-files.js';
 import { memoryIo } from './memory-io.js';
-import { HAVE_STORIES } from './stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE } from './stories.js';
 import { calibrateTinyMask, cli, tinyRunConfig, trainTiny } from './tiny-cli-runs.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'meerkat-cli-'));
@@ -107,7 +107,7 @@ describe('meerkat (usage)', () => {
   });
 });
 
-describe.skipIf(!HAVE_STORIES)('meerkat train / eval on stories260K', () => {
+describe.skipIf(!HAVE_STORIES)(`meerkat train / eval on stories260K${STORIES_SKIP_NOTE}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'meerkat-cli-train-'));
   let trained: { runDir: string; out: string; err: string };
   let summary: RunSummary;

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/run-files.js';
-import { HAVE_STORIES } from './stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE } from './stories.js';
 import { calibrateTinyMask, cli, tinyRunConfig } from './tiny-cli-runs.js';
 
 /** `meerkat experiment` on a 2-seed grid of tiny real runs, then again (everything skipped). */
-describe.skipIf(!HAVE_STORIES)('meerkat experiment', () => {
+describe.skipIf(!HAVE_STORIES)(`meerkat experiment${STORIES_SKIP_NOTE}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'meerkat-experiment-'));
   const out = join(dir, 'results');
   let first: { out: string; err: string };

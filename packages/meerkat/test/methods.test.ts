@@ -8,7 +8,7 @@ import type {
 } from '../src/events.js';
 import { Meerkat } from '../src/meerkat.js';
 import type { MethodName } from '../src/run-files.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from './stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from './stories.js';
 
 async function collect(config: Record<string, unknown>): Promise<TrainerEvent[]> {
   const events: TrainerEvent[] = [];
@@ -25,7 +25,7 @@ const fast = {
   mask: { energyExamples: 0, calibration: { batches: 1, batchSize: 2, seqLen: 16 } },
 };
 
-describe.skipIf(!HAVE_STORIES)('every method runs (tiny)', () => {
+describe.skipIf(!HAVE_STORIES)(`every method runs (tiny)${STORIES_SKIP_NOTE}`, () => {
   const cases: [MethodName, number, SetupEvent['maskSource']][] = [
     ['full-zo', 260032, 'all'],
     ['random-mask', 260, 'random'],
@@ -56,7 +56,8 @@ describe.skipIf(!HAVE_STORIES)('every method runs (tiny)', () => {
   }
 });
 
-describe.skipIf(!HAVE_STORIES)('meerkat-vp: calibration phase, detection, early stopping', () => {
+const SUITE = `meerkat-vp: calibration phase, detection, early stopping${STORIES_SKIP_NOTE}`;
+describe.skipIf(!HAVE_STORIES)(SUITE, () => {
   it('detects after the calibration round and gives flagged clients one local step from then on', async () => {
     const events = await collect(
       tinyConfig(tempRunDir(), {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/run-files.js';
 import { inspectPage, type PageCheck } from './chromium-page.js';
-import { HAVE_STORIES } from './stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE } from './stories.js';
 import { calibrateTinyMask, cli, tinyRunConfig, trainTiny } from './tiny-cli-runs.js';
 
 /**
@@ -12,7 +12,7 @@ import { calibrateTinyMask, cli, tinyRunConfig, trainTiny } from './tiny-cli-run
  * trained here through `meerkat train`), opened in headless Chromium. Set
  * MEERKAT_REPORT_SCREENSHOT=/tmp/report.png to keep a screenshot.
  */
-describe.skipIf(!HAVE_STORIES)('meerkat report in headless Chromium', () => {
+describe.skipIf(!HAVE_STORIES)(`meerkat report in headless Chromium${STORIES_SKIP_NOTE}`, () => {
   let page: PageCheck;
   let html: string;
   let vpSummary: RunSummary;

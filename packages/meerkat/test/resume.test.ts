@@ -6,7 +6,7 @@ import { Meerkat } from '../src/meerkat.js';
 import { decodeThetaFile } from '../src/run-dir.js';
 import type { RoundMetrics } from '../src/run-files.js';
 import { bundleChild, exitOf, spawnChild } from './child-process.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from './stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from './stories.js';
 
 const ROUNDS = 4;
 const KILL_AFTER = 2;
@@ -26,7 +26,7 @@ function deterministic(m: RoundMetrics): Omit<RoundMetrics, 'seconds'> {
   return rest;
 }
 
-describe.skipIf(!HAVE_STORIES)('checkpoint and resume', () => {
+describe.skipIf(!HAVE_STORIES)(`checkpoint and resume${STORIES_SKIP_NOTE}`, () => {
   it(`a run killed with -9 after round ${KILL_AFTER} and resumed ends with the bit-identical θ of an uninterrupted run`, async () => {
     const script = await bundleChild();
     // Uninterrupted reference, in this process; its mask is reused so both runs train the same k.

@@ -1,13 +1,17 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sharedModel } from '../../lm/test/shared-models.js';
+
+/** The shared stories260K model, found through the one helper (lm/test/shared-models.ts). */
+const stories = sharedModel('stories260K');
 
 /** `../shared/models/stories260K` relative to the repo root (never copied into the repo). */
-export const STORIES_DIR = fileURLToPath(
-  new URL('../../../../shared/models/stories260K', import.meta.url),
-);
-export const HAVE_STORIES = existsSync(STORIES_DIR);
+export const STORIES_DIR = stories.dir;
+/** Whether it is there; tests that need it skip when it is not (and fail under CI=true). */
+export const HAVE_STORIES = stories.present;
+/** Explains a skip in the test name. */
+export const STORIES_SKIP_NOTE = stories.skipNote;
 
 /** A fresh temporary run directory. */
 export function tempRunDir(prefix = 'meerkat-run-'): string {

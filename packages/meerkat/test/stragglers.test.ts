@@ -20,7 +20,7 @@ import { encodeMessage } from '../src/protocol/codec.js';
 import type { AnnounceMessage, UpdateMessage, UplinkMessage } from '../src/protocol/messages.js';
 import type { ClientLink } from '../src/protocol/transport.js';
 import { RecordingTransport } from './recording-transport.js';
-import { HAVE_STORIES, STORIES_DIR, tempRunDir, tinyConfig } from './stories.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from './stories.js';
 
 /** A clock that moves only when the test advances it. */
 class ManualClock implements Clock {
@@ -133,7 +133,7 @@ describe('round deadline and quorum config', () => {
 });
 
 describe.skipIf(!HAVE_STORIES)(
-  'stragglers: deadline 10 s, quorum 2 of 3 (meerkat on stories260K, manual clock)',
+  `stragglers: deadline 10 s, quorum 2 of 3 (meerkat on stories260K, manual clock)${STORIES_SKIP_NOTE}`,
   () => {
     const runDir = tempRunDir();
     const transport = new GatedTransport();
@@ -278,7 +278,7 @@ describe.skipIf(!HAVE_STORIES)(
   },
 );
 
-describe.skipIf(!HAVE_STORIES)('stragglers: quorum not met', () => {
+describe.skipIf(!HAVE_STORIES)(`stragglers: quorum not met${STORIES_SKIP_NOTE}`, () => {
   it('waits the grace period (one more deadline), then fails naming the missing client', async () => {
     const transport = new GatedTransport();
     const clock = new ManualClock();

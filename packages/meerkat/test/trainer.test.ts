@@ -9,10 +9,10 @@ import type { AnnounceMessage, UpdateMessage } from '../src/protocol/messages.js
 import { decodeThetaFile } from '../src/run-dir.js';
 import type { RoundMetrics, RunSummary } from '../src/run-files.js';
 import { RecordingTransport } from './recording-transport.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from './stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from './stories.js';
 
 describe.skipIf(!HAVE_STORIES)(
-  'Meerkat trainer on stories260K (meerkat, 3 clients, 3 rounds)',
+  `Meerkat trainer on stories260K (meerkat, 3 clients, 3 rounds)${STORIES_SKIP_NOTE}`,
   () => {
     const runDir = tempRunDir();
     const transport = new RecordingTransport();

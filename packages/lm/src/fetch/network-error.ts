@@ -2,7 +2,7 @@ import { LmError } from '../errors.js';
 
 /** How to go on without a network, appended to every "could not reach" message. */
 export const OFFLINE_HINT =
-  '--model DIR with a model directory on disk works offline (and a model fetched once is read from the cache without a network)';
+  'pass --model DIR with a model directory on disk, which works offline (a model fetched once is also read from the cache without a network)';
 
 /** Error codes of a connection that never got an answer: DNS, refused, unroutable, timed out. */
 const UNREACHABLE = new Set([
@@ -42,6 +42,6 @@ export function unreachableError(url: string, what: string, error: unknown): LmE
   const code = networkErrorCode(error) ?? (error as Error).message;
   return new LmError(
     'LM_NETWORK_UNREACHABLE',
-    `could not reach ${new URL(url).host} (${code}) to download ${what}; check the network connection, or use ${OFFLINE_HINT}.`,
+    `could not reach ${new URL(url).host} (${code}) to download ${what}; check the network connection (and HF_ENDPOINT or the npm registry setting), or ${OFFLINE_HINT}.`,
   );
 }

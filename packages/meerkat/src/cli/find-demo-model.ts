@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 /** Where the demo model lives, relative to the repository root (or the working directory). */
 export const DEMO_MODEL_RELATIVE = join('..', 'shared', 'models', 'stories260K');
 
+/** The model the demo fetches (into the Hugging Face cache) when there is none beside the repository. */
+export const DEMO_FETCHED_MODEL = 'stories15M';
+
 /** The monorepo root above `from` (a package.json with `workspaces`), or null. */
 function findRepoRoot(from: string): string | null {
   let dir = from;

@@ -1,16 +1,13 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { sharedModel } from '../../../lm/test/shared-models.js';
 
-/** The repo root (three levels above packages/meerkat/test/browser). */
-const repoRoot = new URL('../../../../', import.meta.url);
+/** The shared stories260K model, found through the one helper (lm/test/shared-models.ts). */
+const stories = sharedModel('stories260K');
 
 /** `../shared/models/stories260K` relative to the repo root (never copied into the repo). */
-export const STORIES_DIR = fileURLToPath(new URL('../shared/models/stories260K', repoRoot));
+export const STORIES_DIR = stories.dir;
 
 /** Whether the shared stories260K model is present; tests that need it skip when it is not. */
-export const HAVE_STORIES = existsSync(STORIES_DIR);
+export const HAVE_STORIES = stories.present;
 
 /** Explains a skip in the test name. */
-export const STORIES_SKIP_NOTE = HAVE_STORIES
-  ? ''
-  : ` [SKIPPED: ${STORIES_DIR} not found; put the stories260K model there]`;
+export const STORIES_SKIP_NOTE = stories.skipNote;

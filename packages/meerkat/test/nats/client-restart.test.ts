@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Meerkat } from '../../src/meerkat.js';
 import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { serveRun } from '../../src/nats/serve-run.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '../stories.js';
 import { spawnNode } from './child-bundle.js';
 import { bits, useJoinProcessRun } from './join-processes.js';
 
@@ -16,7 +16,7 @@ const OVERRIDES = { clients: 4, rounds: 4, localSteps: 2, backend: 'tfjs:wasm' }
  * bit-identical to the uninterrupted in-process run (on the coordinator and every client).
  */
 describe.skipIf(!HAVE_STORIES)(
-  'a client killed with -9 mid-round and restarted (stories260K)',
+  `a client killed with -9 mid-round and restarted (stories260K)${STORIES_SKIP_NOTE}`,
   () => {
     const run = useJoinProcessRun(CLIENTS);
 

@@ -5,7 +5,7 @@ import { registerTfjsBackends } from '@meerkat/backend-tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Meerkat } from '../../src/meerkat.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '../stories.js';
 import { bundleChild, type ChildResult, killRunningChildren, spawnNode } from './child-bundle.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
@@ -48,7 +48,7 @@ function logEvent(
  * restarted on its file storage; everyone reconnects and the run still ends on the same θ.
  */
 describe.skipIf(!HAVE_STORIES)(
-  'coordinator and nats-server killed with -9 and restarted (stories260K)',
+  `coordinator and nats-server killed with -9 and restarted (stories260K)${STORIES_SKIP_NOTE}`,
   () => {
     let fx: NatsFixture;
     let joinScript: string;

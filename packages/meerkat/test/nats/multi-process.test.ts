@@ -4,7 +4,7 @@ import { Meerkat } from '../../src/meerkat.js';
 import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { readRunState } from '../../src/nats/run-state.js';
 import { serveRun } from '../../src/nats/serve-run.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '../stories.js';
 import { spawnNode } from './child-bundle.js';
 import { bits, useJoinProcessRun } from './join-processes.js';
 import { junkUplink, mulberry32 } from './junk-uplink.js';
@@ -17,7 +17,8 @@ const OVERRIDES = { clients: 4, rounds: 3, localSteps: 2, backend: 'tfjs:wasm' }
  * coordinator's final θ, and every client's, is bit-identical to the in-process simulation of
  * the same config — with 2,000 random and malformed messages sent during the run.
  */
-describe.skipIf(!HAVE_STORIES)('1 coordinator + 4 client processes over NATS (stories260K)', () => {
+const SUITE = `1 coordinator + 4 client processes over NATS (stories260K)${STORIES_SKIP_NOTE}`;
+describe.skipIf(!HAVE_STORIES)(SUITE, () => {
   const run = useJoinProcessRun(CLIENTS);
 
   it('gives θ bit-identical to the in-process simulation', async () => {

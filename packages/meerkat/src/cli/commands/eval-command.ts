@@ -19,6 +19,7 @@ import type { CliCommand } from '../command.js';
 import { BACKEND_FLAG, JSON_FLAG } from '../common-flags.js';
 import { formatPercent } from '../format.js';
 import { loadModel } from '../load-model.js';
+import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { readJsonFile } from '../read-json-file.js';
 
@@ -55,8 +56,9 @@ export const evalCommand: CliCommand = {
       {
         name: 'model',
         type: 'string',
-        value: 'DIR',
-        description: "Hugging Face model directory (default: the run config's model)",
+        value: 'MODEL',
+        description:
+          "model directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV] (downloaded into the cache once) (default: the run config's model)",
       },
       {
         name: 'mask',
@@ -104,7 +106,7 @@ export const evalCommand: CliCommand = {
     const modelFlag = args.string('model');
     const configFlag = args.string('config');
     // The model is needed to parse the config, and the config may name the model.
-    let modelDir = modelFlag === undefined ? undefined : resolvePath(io, modelFlag);
+    let modelDir = modelFlag === undefined ? undefined : await resolveModelArg(io, modelFlag);
     if (modelDir === undefined) {
       const path =
         configFlag === undefined
@@ -119,7 +121,7 @@ export const evalCommand: CliCommand = {
           'meerkat eval: --model DIR is required (no run config names the model)',
         );
       }
-      modelDir = resolvePath(io, json.model);
+      modelDir = await resolveModelArg(io, json.model);
     }
     const { config, source } = await taskConfig(
       configFlag === undefined ? undefined : resolvePath(io, configFlag),

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ExperimentCell } from '../../experiment/expand-grid.js';
 import { loadExperimentConfig } from '../../experiment/experiment-config.js';
 import { type CellRunner, runExperiment } from '../../experiment/run-experiment.js';
@@ -12,6 +12,7 @@ import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import type { CliCommand } from '../command.js';
 import { formatSeconds } from '../format.js';
+import { isModelName, resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { driveTraining } from '../train-driver.js';
@@ -97,8 +98,9 @@ export const experimentCommand: CliCommand = {
       {
         name: 'model',
         type: 'string',
-        value: 'DIR',
-        description: "override every cell's model directory",
+        value: 'MODEL',
+        description:
+          "override every cell's model: a directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV]",
       },
       {
         name: 'only',
@@ -132,7 +134,25 @@ export const experimentCommand: CliCommand = {
       }
       runCell = childProcessRunner(io, cli, baseDir);
     } else runCell = inProcessRunner(io, baseDir);
-    const model = args.string('model');
+    const modelArg = args.string('model');
+    const baseModel = experiment.base['model'];
+    // A model name (stories15M, hf:ORG/NAME) or a llama2.c .bin is resolved once, here, and every
+    // cell gets the directory; a --dry-run downloads nothing.
+    let model: string | undefined;
+    if (modelArg !== undefined) {
+      model = args.flag('dry-run')
+        ? resolvePath(io, modelArg)
+        : await resolveModelArg(io, modelArg);
+    } else if (typeof baseModel === 'string' && !args.flag('dry-run')) {
+      if (isModelName(baseModel, baseDir) || baseModel.endsWith('.bin')) {
+        model = await resolveModelArg(io, baseModel, baseDir, 'base.model');
+      } else if (!existsSync(resolve(baseDir, baseModel))) {
+        throw new CliError(
+          'CLI_MODEL_NOT_FOUND',
+          `meerkat experiment: the model of ${basename(file)} (base.model ${baseModel}) is not at ${resolve(baseDir, baseModel)}; put it there, or run the experiment on another model with --model MODEL (a directory, a llama2.c .bin, stories15M or hf:ORG/NAME)`,
+        );
+      }
+    }
     const only = args.string('only');
     const outcome = await runExperiment(experiment, {
       outDir,
@@ -140,7 +160,7 @@ export const experimentCommand: CliCommand = {
       runCell,
       parallel,
       command: `meerkat experiment ${basename(dirname(file))}/${basename(file)}`,
-      ...(model === undefined ? {} : { patch: { model: resolvePath(io, model) } }),
+      ...(model === undefined ? {} : { patch: { model } }),
       dryRun: args.flag('dry-run'),
       ...(only === undefined ? {} : { only: (cell: ExperimentCell) => cell.id.includes(only) }),
       onCell: (e) => {

@@ -5,6 +5,7 @@ import type { FlagSpec } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { CliCommand } from '../command.js';
 import { BACKEND_FLAG, JSON_FLAG, QUIET_FLAG } from '../common-flags.js';
+import { isModelName, resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { readJsonFile } from '../read-json-file.js';
@@ -96,6 +97,14 @@ export const trainCommand: CliCommand = {
     } else {
       const file = resolvePath(io, configPath as string);
       const input = (await readJsonFile(file, 'run config')) as Record<string, unknown>;
+      const model = input['model'];
+      if (
+        typeof model === 'string' &&
+        (isModelName(model, dirname(file)) || model.endsWith('.bin'))
+      ) {
+        // stories15M, hf:ORG/NAME or a llama2.c .bin: the run records the directory it resolved to.
+        input['model'] = await resolveModelArg(io, model, dirname(file), 'model');
+      }
       const runDir = args.string('run-dir');
       trainer = new Meerkat(
         {

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../../cli/command.js';
 import { BACKEND_FLAG } from '../../cli/common-flags.js';
 import { loadModel } from '../../cli/load-model.js';
+import { resolveModelArg } from '../../cli/model-arg.js';
 import { resolvePath } from '../../cli/paths.js';
 import { joinRun } from '../join-run.js';
 import { createJsonLogger } from '../json-logger.js';
@@ -36,8 +37,9 @@ export const joinCommand: CliCommand = {
       {
         name: 'model',
         type: 'string',
-        value: 'DIR',
-        description: 'the model directory (default: the path in the run config)',
+        value: 'MODEL',
+        description:
+          'model directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV] (downloaded into the cache once) (default: the path in the run config)',
       },
       BACKEND_FLAG,
     ],
@@ -57,7 +59,7 @@ export const joinCommand: CliCommand = {
         clientId,
         loadModel: (dir) => loadModel(dir, args.string('backend')),
         ...(data !== undefined ? { dataFile: resolvePath(io, data) } : {}),
-        ...(model !== undefined ? { modelDir: resolvePath(io, model) } : {}),
+        ...(model !== undefined ? { modelDir: await resolveModelArg(io, model) } : {}),
         logger: createJsonLogger((l) => io.stderr.write(l)),
       });
       io.stdout.write(

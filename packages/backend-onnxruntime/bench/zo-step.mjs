@@ -6,7 +6,7 @@
 //
 // Run: npm run bench:zo -w @meerkat/backend-onnxruntime
 //      (node bench/zo-step.mjs [--models stories15M,m30,smollm-135m] [--batch 8] [--seq 128]
-//       [--no-full] [--no-peer])
+//       [--reps 5] [--no-full] [--no-peer])
 // Needs dist/ of the workspace packages: npx turbo run build. Run it alone: on 2 cores anything
 // else running changes the numbers.
 import { spawnSync } from 'node:child_process';
@@ -27,8 +27,11 @@ const { values: opts } = parseArgs({
     seq: { type: 'string', default: '128' },
     'no-full': { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
+    reps: { type: 'string', default: '5' },
   },
 });
+/** Timed repetitions (medians are quoted): forwards vary by ±15% run to run on 2 cores. */
+const REPS = Number(opts.reps);
 const B = Number(opts.batch);
 const S = Number(opts.seq);
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -75,18 +78,11 @@ function randomIndices(k, d) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timeIt(reps, fn) {
-  await fn(); // warm-up
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
-}
-
-async function zoStep(model, indices, pool, ids, reps) {
+/**
+ * Times ZO steps over `indices` interleaved with plain forwards (one forward, one step, …), so
+ * that drift of the machine's speed hits both alike. Returns the medians in seconds.
+ */
+async function zoStepAndForward(model, indices, pool, ids, reps) {
   const view = await TrainableView.create(model, indices);
   const theta = view.read();
   const optimizer = new ZoOptimizer(theta, {
@@ -94,16 +90,28 @@ async function zoStep(model, indices, pool, ids, reps) {
     eps: 1e-3,
     ...(pool === null ? {} : { directionPool: pool }),
   });
+  const forward = async () => (await causalLmLoss(model, ids, [B, S])).mean;
   const objective = async (t) => {
     view.write(t);
-    return (await causalLmLoss(model, ids, [B, S])).mean;
+    return forward();
   };
   let step = 0;
-  const seconds = await timeIt(reps, async () => {
-    await optimizer.step(objective, deriveSeed(1n, 0, 'bench', step++));
-  });
+  const once = async (fn) => {
+    const t0 = performance.now();
+    await fn();
+    return (performance.now() - t0) / 1000;
+  };
+  const stepOnce = () => optimizer.step(objective, deriveSeed(1n, 0, 'bench', step++));
+  await once(forward);
+  await once(stepOnce); // warm-up
+  const forwards = [];
+  const steps = [];
+  for (let r = 0; r < reps; r++) {
+    forwards.push(await once(forward));
+    steps.push(await once(stepOnce));
+  }
   view.write(optimizer.theta);
-  return seconds;
+  return { forward: median(forwards), step: median(steps) };
 }
 
 async function runPeer(shape) {
@@ -144,29 +152,25 @@ for (const name of opts.models.split(',')) {
   }
   const d = model.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
   const ids = new Uint32Array(B * S).map((_, i) => (i * 7919 + 13) % model.config.vocabSize);
-  console.error(`bench: ${name} (d = ${d.toLocaleString('en-US')}) forward`);
-  const forward = await timeIt(3, async () => {
-    await causalLmLoss(model, ids, [B, S]);
-  });
-  console.error(`bench: ${name} masked step`);
+  console.error(`bench: ${name} (d = ${d.toLocaleString('en-US')}): masked steps and forwards`);
   const k = Math.round(d * 1e-3);
-  const masked = await zoStep(model, randomIndices(k, d), null, ids, 3);
+  const maskedRun = await zoStepAndForward(model, randomIndices(k, d), null, ids, REPS);
+  const forward = maskedRun.forward;
+  const masked = maskedRun.step;
   let full = null;
+  let fullForward = null;
   if (pool !== null) {
-    console.error(`bench: ${name} full-parameter step`);
-    full = await zoStep(
-      model,
-      Uint32Array.from({ length: d }, (_, i) => i),
-      pool,
-      ids,
-      2,
-    );
+    console.error(`bench: ${name} full-parameter steps and forwards`);
+    const all = Uint32Array.from({ length: d }, (_, i) => i);
+    const fullRun = await zoStepAndForward(model, all, pool, ids, Math.max(2, Math.ceil(REPS / 2)));
+    full = fullRun.step;
+    fullForward = fullRun.forward;
   }
   model.dispose();
   await backend.close();
   console.error(`bench: ${name} peer`);
   const peer = await runPeer(PEER_SHAPE[name] ?? null);
-  rows.push({ name, d, k, forward, masked, full, peer });
+  rows.push({ name, d, k, forward, masked, full, fullForward, peer });
   console.error(
     `bench: ${name}: forward ${fmt(forward, 3)} s, masked step ${fmt(masked, 3)} s, full step ${fmt(full, 3)} s`,
   );
@@ -182,7 +186,7 @@ const lines = [
 for (const r of rows) {
   const peerForward = r.peer === null ? null : (B * S) / r.peer.tokens_per_s;
   lines.push(
-    `| ${r.name} | ${r.d.toLocaleString('en-US')} | ${fmt(r.forward, 3)} | ${fmt(r.masked, 3)} | ${fmt(r.masked / r.forward)} | ${fmt(r.full, 3)} | ${r.full === null ? '–' : fmt(r.full / r.forward)} | ${fmt(peerForward, 3)} | ${fmt(r.peer?.mezo_full_zo_step_s, 3)} | ${fmt(r.peer?.zo_step_over_forward)} | ${r.full === null || r.peer === null ? '–' : fmt(r.full / r.peer.mezo_full_zo_step_s)} |`,
+    `| ${r.name} | ${r.d.toLocaleString('en-US')} | ${fmt(r.forward, 3)} | ${fmt(r.masked, 3)} | ${fmt(r.masked / r.forward)} | ${fmt(r.full, 3)} | ${r.full === null ? '–' : fmt(r.full / r.fullForward)} | ${fmt(peerForward, 3)} | ${fmt(r.peer?.mezo_full_zo_step_s, 3)} | ${fmt(r.peer?.zo_step_over_forward)} | ${r.full === null || r.peer === null ? '–' : fmt(r.full / r.peer.mezo_full_zo_step_s)} |`,
   );
 }
 lines.push(

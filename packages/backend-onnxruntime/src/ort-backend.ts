@@ -61,6 +61,15 @@ import {
   traceGraph,
 } from './trace.js';
 
+/** Whether `flatIndices` is 0, 1, …, size − 1 (stops at the first entry that is not). */
+function isWholeTensor(size: number, flatIndices: Uint32Array): boolean {
+  if (!(flatIndices instanceof Uint32Array) || flatIndices.length !== size || size === 0) {
+    return false;
+  }
+  for (let i = 0; i < size; i++) if (flatIndices[i] !== i) return false;
+  return true;
+}
+
 /** How an engine was chosen (and why better ones were skipped), for `ort:auto`. */
 export interface EngineSelection {
   readonly engine: string;
@@ -422,7 +431,13 @@ export class OrtBackend implements Backend {
    */
   scatterUpdate(weight: Tensor, flatIndices: Uint32Array, values: Float32Array): void {
     const h = this.#handle(weight);
-    checkScatterIndices(h.size, flatIndices, values);
+    // Every entry in order (a full-parameter write) is valid by construction and written as one
+    // copy; any other index array gets the full check.
+    const whole =
+      isWholeTensor(h.size, flatIndices) &&
+      values instanceof Float32Array &&
+      values.length === h.size;
+    if (!whole) checkScatterIndices(h.size, flatIndices, values);
     if (flatIndices.length === 0) return;
     let source = h.source!;
     if (source.kind === 'op') {
@@ -446,7 +461,8 @@ export class OrtBackend implements Backend {
       this.#copiesOnWrite++;
     }
     const data = source.data as Float32Array;
-    for (let i = 0; i < flatIndices.length; i++) data[flatIndices[i]!] = values[i]!;
+    if (whole) data.set(values);
+    else for (let i = 0; i < flatIndices.length; i++) data[flatIndices[i]!] = values[i]!;
   }
 
   *#pendingOps(): Iterable<OpNode> {

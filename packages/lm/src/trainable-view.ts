@@ -19,6 +19,22 @@ interface TensorGroup {
   readonly runStart: number;
 }
 
+/**
+ * Slots of `flatIndices` in ascending order of index. A typed array, not a JS array: a
+ * full-parameter view of a 135M-parameter model has more entries than a JS array may hold. Masks
+ * are usually sorted already (sparse-mask's are), which is checked in one pass.
+ */
+function ascendingOrder(flatIndices: Uint32Array): Uint32Array {
+  const order = new Uint32Array(flatIndices.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  for (let i = 1; i < flatIndices.length; i++) {
+    if (flatIndices[i]! < flatIndices[i - 1]!) {
+      return order.sort((a, b) => flatIndices[a]! - flatIndices[b]!);
+    }
+  }
+  return order;
+}
+
 /** The first slot when `slots` is a run of consecutive slots, else −1. */
 function runStartOf(slots: Uint32Array): number {
   for (let k = 1; k < slots.length; k++) if (slots[k] !== slots[0]! + k) return -1;
@@ -62,7 +78,7 @@ export class TrainableView {
       offsets[i + 1] = offsets[i]! + s.shape.reduce((a, b) => a * b, 1);
     });
     const total = offsets[specs.length]!;
-    const order = Array.from(flatIndices.keys()).sort((a, b) => flatIndices[a]! - flatIndices[b]!);
+    const order = ascendingOrder(flatIndices);
     for (let j = 0; j < order.length; j++) {
       const idx = flatIndices[order[j]!]!;
       if (idx >= total) {
@@ -85,7 +101,7 @@ export class TrainableView {
       const begin = j;
       while (j < order.length && flatIndices[order[j]!]! < offsets[t + 1]!) j++;
       if (j === begin) continue;
-      const slots = Uint32Array.from(order.slice(begin, j));
+      const slots = order.slice(begin, j);
       const local = Uint32Array.from(slots, (slot) => flatIndices[slot]! - offsets[t]!);
       const name = specs[t]!.name;
       const tensor = model.weight(name);

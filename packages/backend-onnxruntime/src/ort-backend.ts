@@ -160,6 +160,9 @@ export class OrtBackend implements Backend {
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       executionMode: 'sequential',
       interOpNumThreads: 1,
+      // Off: ONNX Runtime's CPU arena keeps every run's peak allocations for good. Measured at
+      // m30 (8 × 128): peak RSS 305 MiB instead of 472 (weights 121 MiB), about 5% slower.
+      enableCpuMemArena: false,
       ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
       ...options.sessionOptions,
     };

@@ -255,34 +255,32 @@ export class OrtBackend implements Backend {
   /** Runs the graph that computes `outputs` and returns their values. */
   async #evaluate(outputs: readonly OpNode[]): Promise<Float32Array[]> {
     const traced = traceGraph(outputs);
-    let session: InferenceSession;
+    const create = () => {
+      const graph = new OnnxGraph();
+      lowerGraph(traced, graph);
+      return this.#ort.InferenceSession.create(graph.encode(), this.#sessionOptions);
+    };
+    let stage = 'create a session for';
     try {
-      session = await this.#sessions.get(traced.key, () => {
-        const graph = new OnnxGraph();
-        lowerGraph(traced, graph);
-        return this.#ort.InferenceSession.create(graph.encode(), this.#sessionOptions);
+      const values = await this.#sessions.use(traced.key, create, async (session) => {
+        stage = 'run';
+        const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {};
+        traced.leaves.forEach((leaf, i) => {
+          feeds[session.inputNames[i]!] = new this.#ort.Tensor(leaf.dtype, leaf.data, [
+            ...leaf.shape,
+          ]);
+        });
+        const results = await session.run(feeds);
+        return session.outputNames.map((name) => results[name]!.data as Float32Array);
       });
+      this.#runs++;
+      return values;
     } catch (error) {
       throw new TensorError(
         'TENSOR_EXECUTION_FAILED',
-        `${this.name}: ONNX Runtime could not create a session for a graph of ${traced.ops.length} ops: ${error instanceof Error ? error.message : String(error)}`,
+        `${this.name}: ONNX Runtime could not ${stage} a graph of ${traced.ops.length} ops: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {};
-    traced.leaves.forEach((leaf, i) => {
-      feeds[session.inputNames[i]!] = new this.#ort.Tensor(leaf.dtype, leaf.data, [...leaf.shape]);
-    });
-    let results: InferenceSession.ReturnType;
-    try {
-      results = await session.run(feeds);
-    } catch (error) {
-      throw new TensorError(
-        'TENSOR_EXECUTION_FAILED',
-        `${this.name}: ONNX Runtime failed running a graph of ${traced.ops.length} ops: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    this.#runs++;
-    return session.outputNames.map((name) => results[name]!.data as Float32Array);
   }
 
   // ── lifetime ──────────────────────────────────────────────────────────────────────────────

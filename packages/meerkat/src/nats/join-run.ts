@@ -1,5 +1,7 @@
 import { TrainableView } from '@meerkat/lm';
 import { createLayout } from '@meerkat/sparse-mask';
+import { DEFAULT_DIRECTION_POOL_THRESHOLD } from '@meerkat/zo-estimator';
+import { createDirectionPool } from '@meerkat/zo-estimator/node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { LoadedModel } from '../cli/load-model.js';
 import { ModelReplica } from '../client/model-replica.js';
@@ -139,6 +141,9 @@ export async function joinRun(
           if (m.type === 'finish') finished();
         }),
     };
+    // A large θ (full-parameter ZO) generates its directions on one worker thread per core.
+    const directionPool =
+      mask.indices.length >= DEFAULT_DIRECTION_POOL_THRESHOLD ? createDirectionPool() : undefined;
     const client = new TrainingClient({
       link,
       replica,
@@ -147,6 +152,7 @@ export async function joinRun(
       examples,
       labels,
       layoutFingerprint: mask.fingerprint,
+      ...(directionPool === undefined ? {} : { directionPool }),
     });
     await client.join();
     // After a reconnect or a coordinator restart, say again which θ round this client holds.
@@ -165,6 +171,7 @@ export async function joinRun(
     } finally {
       if (beat !== null) clearInterval(beat);
       await transport.close();
+      await directionPool?.close();
     }
     log.log('info', 'finished', { round: replica.round });
     return { theta: replica.theta(), rounds };

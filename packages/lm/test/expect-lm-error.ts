@@ -13,3 +13,19 @@ export function expectLmError(fn: () => unknown, code: string, ...parts: string[
   }
   throw new Error(`expected LmError ${code}`);
 }
+
+/** The promise form of {@link expectLmError}: it must reject with such an LmError, returned. */
+export async function expectLmErrorAsync(
+  promise: Promise<unknown>,
+  code: string,
+  ...parts: string[]
+): Promise<LmError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LmError);
+  expect((error as LmError).code).toBe(code);
+  for (const p of parts) expect((error as LmError).message).toContain(p);
+  return error as LmError;
+}

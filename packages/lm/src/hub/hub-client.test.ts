@@ -15,10 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectLmErrorAsync } from '../../test/expect-lm-error.js';
 import { gitBlobSha1, type HubServer, sha256Hex, startHubServer } from '../../test/hub-server.js';
 import { tinyModelFiles } from '../../test/tiny-model-files.js';
 import { loadCheckpoint } from '../checkpoint.js';
-import { LmError } from '../errors.js';
 import { resolveModel } from '../models/resolve-model.js';
 import { loadTokenizer } from '../tokenizer.js';
 import { repoFolderName } from './hub-cache.js';
@@ -75,17 +75,6 @@ async function closedPort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((r) => probe.close(() => r()));
   return port;
-}
-
-async function expectLmErrorAsync(p: Promise<unknown>, code: string, ...parts: string[]) {
-  const error = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LmError);
-  expect((error as LmError).code).toBe(code);
-  for (const part of parts) expect((error as LmError).message).toContain(part);
-  return error as LmError;
 }
 
 describe('the Hub client against a loopback Hub', () => {

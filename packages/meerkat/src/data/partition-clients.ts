@@ -35,7 +35,24 @@ export function partitionClients(config: RunConfig, split: TaskSplit, seed: bigi
           p.normal === 'iid' ? 'iid' : { dirichlet: p.normal.dirichlet, minSize: p.normal.minSize },
       });
     case 'groups': {
-      const groups = split.train.map((e) => e.group ?? '');
+      // SpamAssassin's groups are its folders; JSONL/CSV rows carry a "group" field or column.
+      const ungrouped = split.train.filter((e) => e.group === undefined);
+      if (ungrouped.length > 0) {
+        throw new MeerkatError(
+          'MEERKAT_CONFIG_INVALID',
+          `partition.kind: the 'groups' partition makes one client per group, and ${ungrouped.length} of ${split.train.length} training examples have none (first: ${ungrouped[0]!.source ?? 'an example without a source'}); give every JSONL row a "group" string, or the CSV a non-empty group column`,
+          {
+            issues: [
+              {
+                path: 'partition.kind',
+                message: `${ungrouped.length} training examples have no group`,
+                allowed: "'iid' | 'dirichlet' | 'extreme', or data with a group on every example",
+              },
+            ],
+          },
+        );
+      }
+      const groups = split.train.map((e) => e.group!);
       const distinct = new Set(groups);
       if (distinct.size !== config.clients) {
         throw new MeerkatError(

@@ -305,7 +305,10 @@ export class Meerkat {
         ...(resumeFrom === undefined ? {} : { resumeFrom: resumeFrom.state }),
         ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
       });
-      const summary = yield* coordinator.run();
+      const summary: RunSummary = {
+        ...(yield* coordinator.run()),
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      };
       await transport.close();
       writeFileSync(runDir.path('theta'), encodeThetaFile(aggregator.theta(), layout.fingerprint));
       runDir.writeJson('summary', summary);

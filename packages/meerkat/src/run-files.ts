@@ -104,4 +104,9 @@ export interface RunSummary {
   readonly seconds: number;
   readonly startedAt: string;
   readonly finishedAt: string;
+  /**
+   * Peak resident memory of the process that ran the job, in bytes (`process.resourceUsage()`'s
+   * maxRSS): in a simulation that is the model, every simulated client and the coordinator.
+   */
+  readonly peakRssBytes?: number;
 }

@@ -81,6 +81,9 @@ describe.skipIf(!HAVE_STORIES)(
       expect(summary.rounds).toBe(3);
       expect(summary.trainableParameters).toBe(260);
       expect(summary.totalForwardPasses).toBe(36);
+      // The process's peak RSS: at least Node plus the model's 1 MB of weights, below 4 GiB.
+      expect(summary.peakRssBytes).toBeGreaterThan(50 * 2 ** 20);
+      expect(summary.peakRssBytes).toBeLessThan(4 * 2 ** 30);
       expect(summary.finalAccuracy).toBe(lines[2]!.accuracy);
       expect(summary.clients.map((c) => c.kind).sort()).toEqual(['extreme', 'normal', 'normal']);
       const extreme = summary.clients.find((c) => c.kind === 'extreme')!;

@@ -28,7 +28,7 @@ const INV_2_32 = 1 / 4294967296;
 const block = new Uint32Array(4);
 
 /** Validates a Philox stream (counter word 1): an integer in [0, 2^32). */
-export function checkStream(stream: number): void {
+function checkStream(stream: number): void {
   if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) {
     throw new ZoError(
       'ZO_INVALID_ARGUMENT',
@@ -101,13 +101,39 @@ function writePartialBlock(
 }
 
 /** Validates a direction range [from, to): non-negative integers with to/4 below 2^32. */
-export function checkDirectionRange(from: number, to: number): void {
+function checkDirectionRange(from: number, to: number): void {
   if (!Number.isInteger(from) || from < 0 || to / 4 > 0xffffffff) {
     throw new ZoError(
       'ZO_INVALID_ARGUMENT',
       `direction range [${from}, ${to}) must be non-negative integers below 2^34`,
     );
   }
+}
+
+/** A checked request for z_j, j in [from, to): the Philox key, stream and distribution. */
+export interface DirectionRange {
+  readonly k0: number;
+  readonly k1: number;
+  readonly stream: number;
+  readonly distribution: DirectionDistribution;
+  readonly to: number;
+}
+
+/** Validates a `fillDirectionRange` request (shared with the worker pool, which shards it). */
+export function resolveDirectionRange(
+  seed: bigint,
+  out: Float32Array,
+  from: number,
+  options: DirectionOptions,
+): DirectionRange {
+  const [k0, k1] = seedToKey(seed);
+  const stream = options.stream ?? 0;
+  checkStream(stream);
+  const distribution = options.distribution ?? 'gaussian';
+  checkDistribution(distribution);
+  const to = from + out.length;
+  checkDirectionRange(from, to);
+  return { k0, k1, stream, distribution, to };
 }
 
 /**
@@ -121,13 +147,7 @@ export function fillDirectionRange(
   from: number,
   options: DirectionOptions = {},
 ): Float32Array {
-  const [k0, k1] = seedToKey(seed);
-  const stream = options.stream ?? 0;
-  checkStream(stream);
-  const distribution = options.distribution ?? 'gaussian';
-  checkDistribution(distribution);
-  const to = from + out.length;
-  checkDirectionRange(from, to);
+  const { k0, k1, stream, distribution, to } = resolveDirectionRange(seed, out, from, options);
   const gaussian = distribution === 'gaussian';
   const kernel = options.engine === 'js' ? undefined : philoxBlockKernel;
   const gaussianKernel = gaussian && options.engine !== 'js' ? gaussianBlockKernel : undefined;

@@ -1,18 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { checkDistribution } from './checks.js';
 import type { DirectionPool } from './direction-pool.js';
 import { DIRECTION_WORKER_SOURCE } from './direction-worker-source.js';
-import {
-  checkDirectionRange,
-  checkStream,
-  type DirectionOptions,
-  fillDirectionRange,
-} from './directions.js';
+import { type DirectionOptions, fillDirectionRange, resolveDirectionRange } from './directions.js';
 import { ZoError } from './errors.js';
 import { gaussianWasmModuleBytes } from './gaussian-wasm.js';
 import { philoxWasmModuleBytes, WASM_CHUNK_BLOCKS } from './philox-wasm.js';
-import { seedToKey } from './seed.js';
 
 /** Most threads a pool may have. */
 export const MAX_DIRECTION_POOL_THREADS = 256;
@@ -128,13 +121,7 @@ class WorkerDirectionPool implements DirectionPool {
     options: DirectionOptions = {},
   ): Promise<Float32Array> {
     this.checkOpen();
-    const [k0, k1] = seedToKey(seed);
-    const stream = options.stream ?? 0;
-    checkStream(stream);
-    const distribution = options.distribution ?? 'gaussian';
-    checkDistribution(distribution);
-    const to = from + out.length;
-    checkDirectionRange(from, to);
+    const { k0, k1, stream, distribution, to } = resolveDirectionRange(seed, out, from, options);
     if (options.engine === 'js') {
       // The pure-JS engine is a fallback for runtimes without WebAssembly; honour it here.
       return fillDirectionRange(seed, out, from, options);

@@ -1,5 +1,7 @@
 import { type Backend, createBackend, isTensorError } from '@meerkat/tensor';
 import { MeerkatError } from './errors.js';
+import { METHOD_PRESETS } from './methods.js';
+import type { MethodName } from './run-files.js';
 
 /**
  * `'auto'`: zeroth-order work (forward passes) runs on the fastest forward-capable backend
@@ -86,6 +88,29 @@ export async function gradientBackend(why: string, preferred?: Backend): Promise
         ? `${why} on ${backend.name} (gradients)`
         : `${why} on ${backend.name}: ${preferred.name} computes forward passes only`,
   };
+}
+
+/**
+ * The backend a run's clients and evaluation use, as the trainer chooses it: a gradient-capable
+ * one for a first-order method (fedavg-sgd), else `config.backend` (`'auto'`: the fastest
+ * forward-capable backend). The run's gradient work (mask calibration, mask energy) runs on
+ * `gradientBackend(why, thatBackend)`: the same backend when it has gradients, else
+ * {@link GRADIENT_AUTO}.
+ */
+export async function trainingBackend(config: {
+  readonly method: MethodName;
+  readonly backend: string;
+}): Promise<BackendChoice> {
+  if (METHOD_PRESETS[config.method].optimizer !== 'sgd') return forwardBackend(config.backend);
+  if (config.backend === DEFAULT_BACKEND) return gradientBackend('fedavg-sgd (first-order)');
+  const named = (await forwardBackend(config.backend)).backend;
+  if (!named.capabilities.gradients) {
+    throw new MeerkatError(
+      'MEERKAT_BACKEND_UNSUPPORTED',
+      `method fedavg-sgd needs gradients, and backend ${named.name} has none: use backend 'auto' or '${GRADIENT_AUTO}' (or 'tfjs:wasm' / 'tfjs:cpu')`,
+    );
+  }
+  return { backend: named, reason: `backend ${named.name} as configured` };
 }
 
 /**

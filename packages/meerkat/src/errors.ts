@@ -16,6 +16,7 @@ export type MeerkatErrorCode =
   | 'MEERKAT_CHECKPOINT_INVALID'
   /** A round's deadline and its grace period passed with fewer updates than `minQuorum`. */
   | 'MEERKAT_QUORUM_NOT_MET'
+  | 'MEERKAT_DIVERGED'
   /** API misuse (e.g. `run()` twice). */
   | 'MEERKAT_INVALID_STATE';
 

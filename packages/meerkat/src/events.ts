@@ -15,6 +15,9 @@ export interface SetupEvent {
   /** Trainable values k and model parameters d. */
   readonly k: number;
   readonly d: number;
+  /** The learning rate in use, and whether the config gave it or it is the method's default for k. */
+  readonly lr: number;
+  readonly lrSource: 'config' | 'default';
   readonly clients: readonly {
     readonly id: string;
     readonly kind: ClientKind;
@@ -24,8 +27,9 @@ export interface SetupEvent {
   readonly maskSource: 'file' | 'calibrated' | 'random' | 'magnitude' | 'all';
   /**
    * Share of the task gradient's squared norm the mask holds, and that share ÷ k/d (DESIGN.md §6;
-   * the task gradient is used only for this report, never to choose the mask). Null when the
-   * labels are not single tokens or no energy examples were asked for.
+   * the task gradient is used only for this report, never to choose the mask; multi-token label
+   * words are scored as `verbalizerLossTensor` does). Null for full-parameter ZO (the mask is
+   * every parameter) or when no energy examples were asked for.
    */
   readonly maskEnergy: { readonly fraction: number; readonly ratioToRandom: number } | null;
   /** True when the run continues from RUN_DIR/checkpoint.bin. */
@@ -108,8 +112,12 @@ export interface EvaluationEvent {
   readonly type: 'evaluation';
   /** 0 = the initial model. */
   readonly round: number;
-  readonly accuracy: number;
+  /** Held-out accuracy; null for a causal-lm task. */
+  readonly accuracy: number | null;
+  /** Mean held-out loss (classification: restricted to the label words; causal-lm: token NLL). */
   readonly loss: number;
+  /** exp(mean token NLL) over the held-out tokens (causal-lm); null for classification. */
+  readonly perplexity: number | null;
   readonly examples: number;
 }
 

@@ -17,10 +17,20 @@ export {
   type CalibrateMaskOptions,
   calibrateMask,
 } from './calibration/calibrate-mask.js';
-export { BUILTIN_CORPORA, loadCorpusText, sampleCorpusSequences } from './calibration/corpus.js';
+export {
+  BUILTIN_CORPORA,
+  builtinCorpusPackage,
+  type CorpusLookupOptions,
+  datasetText,
+  loadCorpusText,
+  resolveBuiltinCorpus,
+  sampleCorpusSequences,
+} from './calibration/corpus.js';
 export { ModelReplica } from './client/model-replica.js';
 export { TrainingClient, type TrainingClientOptions } from './client/training-client.js';
 export {
+  type CausalLmTaskConfig,
+  type ClassificationTaskConfig,
   DEFAULT_SPAM_PARTITION,
   type ParseRunConfigOptions,
   parseRunConfig,
@@ -49,7 +59,15 @@ export {
 export type { LabeledExample } from './data/labeled-example.js';
 export { loadCsv, parseCsv } from './data/load-csv.js';
 export { loadJsonl } from './data/load-jsonl.js';
+export { chunkText, loadTextFile, loadTextJsonl, type TextExample } from './data/load-text.js';
 export { partitionClients } from './data/partition-clients.js';
+export {
+  loadSotu,
+  presidentGroup,
+  type SotuAddress,
+  type SotuOptions,
+  sotuAddresses,
+} from './data/sotu.js';
 export { emailToText, loadSpamAssassin, SPAM_ASSASSIN_GROUPS } from './data/spam-assassin.js';
 export { loadExamples, splitTaskData, type TaskSplit } from './data/task-data.js';
 export {
@@ -74,6 +92,7 @@ export {
   requireGradients,
 } from './model/parameter-gradient.js';
 export {
+  labelWordScores,
   leftPadded,
   type VerbalizerResult,
   verbalizerLoss,
@@ -122,4 +141,12 @@ export * from './protocol/messages.js';
 export type { ClientLink, CoordinatorLink, Received, Transport } from './protocol/transport.js';
 export { decodeThetaFile, encodeThetaFile, RunDirectory, writeFileAtomic } from './run-dir.js';
 export * from './run-files.js';
+export { CausalLmTask, type WindowBatch } from './task/causal-lm-task.js';
 export { ClassificationTask } from './task/classification-task.js';
+export {
+  createTrainingTask,
+  loadTaskSplit,
+  loadTextExamples,
+  TEXT_LABEL,
+} from './task/task-setup.js';
+export type { TaskEvaluation, TaskKind, TrainingTask } from './task/training-task.js';

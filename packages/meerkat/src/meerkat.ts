@@ -16,8 +16,8 @@ import {
 import type { Backend } from '@meerkat/tensor';
 import { DEFAULT_DIRECTION_POOL_THRESHOLD, type DirectionPool } from '@meerkat/zo-estimator';
 import { createDirectionPool } from '@meerkat/zo-estimator/node';
-import { DEFAULT_BACKEND, forwardBackend, GRADIENT_AUTO, gradientBackend } from './backend.js';
-import { calibrateMask } from './calibration/calibrate-mask.js';
+import { gradientBackend, trainingBackend } from './backend.js';
+import { calibrateConfiguredMask } from './calibration/calibrate-mask.js';
 import { ModelReplica } from './client/model-replica.js';
 import { TrainingClient } from './client/training-client.js';
 import {
@@ -34,17 +34,15 @@ import {
 } from './coordinator/round-aggregator.js';
 import { decodeTrainerCheckpoint, type TrainerState } from './coordinator/trainer-checkpoint.js';
 import { partitionClients } from './data/partition-clients.js';
-import { loadExamples, splitTaskData } from './data/task-data.js';
 import { MeerkatError } from './errors.js';
 import type { SetupEvent, TrainerEvent } from './events.js';
-import { METHOD_PRESETS } from './methods.js';
+import { defaultLearningRate, METHOD_PRESETS } from './methods.js';
 import { fullGradient } from './model/parameter-gradient.js';
-import { verbalizerLoss, verbalizerLossTensor } from './model/verbalizer-loss.js';
 import { InProcessTransport } from './protocol/in-process-transport.js';
 import type { Transport } from './protocol/transport.js';
 import { encodeThetaFile, RunDirectory } from './run-dir.js';
 import type { RunSummary } from './run-files.js';
-import { ClassificationTask } from './task/classification-task.js';
+import { createTrainingTask, loadTaskSplit } from './task/task-setup.js';
 
 /** Options of `new Meerkat(config, options)`. */
 export interface MeerkatOptions extends ParseRunConfigOptions {
@@ -154,19 +152,8 @@ export class Meerkat {
     try {
       const tokenizer = loadTokenizer(config.model);
       const layout = createLayout(model.specs);
-      const task = new ClassificationTask(
-        tokenizer,
-        config.task.template,
-        config.task.verbalizer,
-        config.task.maxTokens,
-      );
-      const split = splitTaskData(loadExamples(config.task.data), task.labels, {
-        seed,
-        testExamples: config.task.testExamples,
-        ...(config.task.trainExamples === undefined
-          ? {}
-          : { trainExamples: config.task.trainExamples }),
-      });
+      const task = createTrainingTask(config.task, tokenizer);
+      const split = loadTaskSplit(config.task, task.labels, seed);
       const partition = partitionClients(config, split, seed);
       const { mask, source } = await this.resolveMask(
         model,
@@ -177,25 +164,26 @@ export class Meerkat {
         seed,
       );
       let energy: SetupEvent['maskEnergy'] = null;
-      if (task.singleTokenLabels && preset.mask !== 'all' && config.mask.energyExamples > 0) {
-        const prompts = split.train
-          .slice(0, config.mask.energyExamples)
-          .map((e) => task.encode(e.text));
-        const gold = split.trainLabels.subarray(0, prompts.length);
+      if (task.differentiable && preset.mask !== 'all' && config.mask.energyExamples > 0) {
+        const examples = split.train.slice(0, config.mask.energyExamples);
+        const gold = split.trainLabels.subarray(0, examples.length);
         const energyModel = await modelWithGradients('mask energy');
         const { gradients } = await fullGradient(energyModel, () =>
-          verbalizerLossTensor(energyModel, task, prompts, gold),
+          task.batchLossTensor(energyModel, examples, gold),
         );
         const e = maskEnergy(mask, layout, Object.fromEntries(gradients), { randomSeed: seed });
         energy = { fraction: e.fraction, ratioToRandom: e.ratioToRandom };
       }
+      const lr = config.lr ?? defaultLearningRate(config.method, mask.indices.length);
       const view = await TrainableView.create(model, mask.indices);
       const replica = ModelReplica.create(view);
       const theta0 = replica.theta();
 
       const clients: ClientInfo[] = partition.clients.map((shard) => {
         const labels: Record<string, number> = Object.fromEntries(task.labels.map((l) => [l, 0]));
-        for (const i of shard.indices) labels[task.labels[split.trainLabels[i]!]!]!++;
+        // Label counts of a classification shard; causal-LM text has no labels ({}).
+        if (task.labels.length > 0)
+          for (const i of shard.indices) labels[task.labels[split.trainLabels[i]!]!]!++;
         return {
           id: shard.clientId,
           kind: shard.kind === 'extreme' ? 'extreme' : 'normal',
@@ -216,7 +204,7 @@ export class Meerkat {
         aggregator =
           preset.optimizer === 'zo'
             ? ZoAggregator.create(
-                { runSeed: seed, lr: config.lr, directions: config.directions, participation },
+                { runSeed: seed, lr, directions: config.directions, participation },
                 theta0,
               )
             : new SgdAggregator({ runSeed: seed, participation }, theta0);
@@ -243,22 +231,20 @@ export class Meerkat {
       );
       for (const c of trainingClients) await c.join();
 
-      const testPrompts = split.test
-        .slice(0, config.evaluation.testSize)
-        .map((e) => task.encode(e.text));
-      const testGold = split.testLabels.subarray(0, testPrompts.length);
+      // Evaluation reads the test split, or the validation split when tuning (evaluation.split).
+      const onValidation = config.evaluation.split === 'validation';
+      const testExamples = (onValidation ? split.validation : split.test).slice(
+        0,
+        config.evaluation.testSize,
+      );
+      const testGold = (onValidation ? split.validationLabels : split.testLabels).subarray(
+        0,
+        testExamples.length,
+      );
+      // Classification: accuracy and the restricted loss; causal-LM: token NLL and perplexity.
       const evaluate = async (theta: Float32Array) => {
         replica.write(theta);
-        const r = await verbalizerLoss(
-          model,
-          task,
-          testPrompts,
-          testGold,
-          config.evaluation.batchSize,
-        );
-        let hits = 0;
-        for (let i = 0; i < testGold.length; i++) if (r.predictions[i] === testGold[i]) hits++;
-        return { accuracy: hits / testGold.length, loss: r.loss, examples: testGold.length };
+        return task.evaluate(model, testExamples, testGold, config.evaluation.batchSize);
       };
 
       gradient.model?.dispose();
@@ -270,6 +256,8 @@ export class Meerkat {
         gradientBackend: gradient.reason,
         k: mask.indices.length,
         d: layout.size,
+        lr,
+        lrSource: config.lr === null ? 'default' : 'config',
         clients: clients.map((c) => ({ id: c.id, kind: c.kind, numSamples: c.numSamples })),
         maskSource: source,
         maskEnergy: energy,
@@ -287,7 +275,7 @@ export class Meerkat {
           runSeed: seed.toString(),
           dataSeed: seed.toString(),
           optimizer: preset.optimizer,
-          lr: config.lr,
+          lr,
           eps: config.eps,
           directions: config.directions,
           distribution: 'gaussian',
@@ -330,16 +318,7 @@ export class Meerkat {
     const { config } = this;
     const given = this.options.backend;
     if (given !== undefined) return { backend: given, reason: 'passed to the trainer' };
-    if (METHOD_PRESETS[config.method].optimizer !== 'sgd') return forwardBackend(config.backend);
-    if (config.backend === DEFAULT_BACKEND) return gradientBackend('fedavg-sgd (first-order)');
-    const named = (await forwardBackend(config.backend)).backend;
-    if (!named.capabilities.gradients) {
-      throw new MeerkatError(
-        'MEERKAT_BACKEND_UNSUPPORTED',
-        `method fedavg-sgd needs gradients, and backend ${named.name} has none: use backend 'auto' or '${GRADIENT_AUTO}' (or 'tfjs:wasm' / 'tfjs:cpu')`,
-      );
-    }
-    return { backend: named, reason: `backend ${named.name} as configured` };
+    return trainingBackend(config);
   }
 
   /** The method's mask: a file, RUN_DIR/mask.bin from an earlier session, a calibration, or a baseline. */
@@ -385,19 +364,8 @@ export class Meerkat {
       }
       mask = magnitudeMask(layout, weights, density);
     } else {
-      const c = config.mask.calibration;
       mask = (
-        await calibrateMask({
-          model: await modelWithGradients(),
-          tokenizer,
-          corpus: c.corpus,
-          density: config.mask.density,
-          batches: c.batches,
-          batchSize: c.batchSize,
-          seqLen: c.seqLen,
-          scope: c.scope,
-          seed,
-        })
+        await calibrateConfiguredMask(await modelWithGradients(), tokenizer, config.mask, seed)
       ).mask;
     }
     writeFileSync(saved, encodeMask(mask));

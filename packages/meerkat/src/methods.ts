@@ -13,15 +13,24 @@ export interface MethodPreset {
   readonly optimizer: OptimizerKind;
   /** Meerkat-vp: a GradIP calibration phase, detection, early stopping of flagged clients. */
   readonly detection: boolean;
-  /** Default learning rate when the config gives none (see the README for where each comes from). */
-  readonly lr: number;
+  /**
+   * Default learning rate for k trainable values when the config gives none: `min(lrMax, lrBudget / k)`
+   * (see `defaultLearningRate` and the README for where each constant comes from).
+   */
+  readonly lrMax: number;
+  readonly lrBudget: number;
   readonly description: string;
 }
 
 /**
- * The six methods. Learning rates: DESIGN.md §6 measured ZO on stories260K diverging above
- * lr ≈ 3e-2 with a 0.1% mask and above ≈ 3e-4 with every parameter trainable; the defaults sit a
- * factor 3 below. `fedavg-sgd` is first-order SGD on the same mask (an upper-bound reference).
+ * The six methods. Learning rates depend on how many values train, because a ZO step's noise grows
+ * with k (‖z‖² ≈ k): the default is `min(lrMax, lrBudget / k)`. Measured (DESIGN.md §6, §7): ZO
+ * on a 0.1% mask works at 1e-2 with k = 260 (stories260K; diverges at 3e-2) and k = 15,191
+ * (stories15M); full-parameter ZO diverges above ≈ 3e-4 at d = 260K and at 3e-5 at d = 15.2M,
+ * where 3e-6 works. So masked methods keep 1e-2 up to k = 15,000 and scale as 150/k beyond;
+ * full ZO gets 45/d (1.7e-4 → capped at 1e-4 on stories260K, 3.0e-6 on stories15M), a factor
+ * 2–10 below the measured divergence. `fedavg-sgd` is first-order SGD on the same mask (an
+ * upper-bound reference); its step does not grow with k.
  */
 export const METHOD_PRESETS: Readonly<Record<MethodName, MethodPreset>> = {
   meerkat: {
@@ -29,7 +38,8 @@ export const METHOD_PRESETS: Readonly<Record<MethodName, MethodPreset>> = {
     mask: 'calibrated',
     optimizer: 'zo',
     detection: false,
-    lr: 1e-2,
+    lrMax: 1e-2,
+    lrBudget: 150,
     description: 'ZO-SGD on a static sparse mask calibrated on general text; high-frequency sync',
   },
   'meerkat-vp': {
@@ -37,7 +47,8 @@ export const METHOD_PRESETS: Readonly<Record<MethodName, MethodPreset>> = {
     mask: 'calibrated',
     optimizer: 'zo',
     detection: true,
-    lr: 1e-2,
+    lrMax: 1e-2,
+    lrBudget: 150,
     description:
       'Meerkat + a GradIP calibration phase (long unsynchronised local paths), detection of extreme Non-IID clients, early stopping of the flagged ones',
   },
@@ -46,7 +57,8 @@ export const METHOD_PRESETS: Readonly<Record<MethodName, MethodPreset>> = {
     mask: 'all',
     optimizer: 'zo',
     detection: false,
-    lr: 1e-4,
+    lrMax: 1e-4,
+    lrBudget: 45,
     description: 'MeZO-style ZO-SGD on every parameter',
   },
   'random-mask': {
@@ -54,7 +66,8 @@ export const METHOD_PRESETS: Readonly<Record<MethodName, MethodPreset>> = {
     mask: 'random',
     optimizer: 'zo',
     detection: false,
-    lr: 1e-2,
+    lrMax: 1e-2,
+    lrBudget: 150,
     description: 'ZO-SGD on a uniformly random mask of the same density',
   },
   'magnitude-mask': {
@@ -62,7 +75,8 @@ export const METHOD_PRESETS: Readonly<Record<MethodName, MethodPreset>> = {
     mask: 'magnitude',
     optimizer: 'zo',
     detection: false,
-    lr: 1e-2,
+    lrMax: 1e-2,
+    lrBudget: 150,
     description: 'ZO-SGD on the largest-|w| mask of the same density',
   },
   'fedavg-sgd': {
@@ -70,10 +84,17 @@ export const METHOD_PRESETS: Readonly<Record<MethodName, MethodPreset>> = {
     mask: 'calibrated',
     optimizer: 'sgd',
     detection: false,
-    lr: 1e-1,
+    lrMax: 1e-1,
+    lrBudget: Number.POSITIVE_INFINITY,
     description:
       'first-order FedAvg (local SGD on the classification loss) on the calibrated mask; needs a backend with gradients',
   },
 };
 
 export const METHOD_NAMES = Object.keys(METHOD_PRESETS) as readonly MethodName[];
+
+/** The learning rate a run uses: the configured one, else the method's default for k values. */
+export function defaultLearningRate(method: MethodName, k: number): number {
+  const preset = METHOD_PRESETS[method];
+  return Math.min(preset.lrMax, preset.lrBudget / Math.max(1, k));
+}

@@ -67,7 +67,7 @@ export class RunDirectory {
     writeFileAtomic(this.path('checkpoint'), bytes);
   }
 
-  writeJson(file: 'summary' | 'config', value: unknown): void {
+  writeJson(file: 'summary' | 'config' | 'gradip', value: unknown): void {
     writeFileAtomic(this.path(file), `${JSON.stringify(value, null, 2)}\n`);
   }
 }

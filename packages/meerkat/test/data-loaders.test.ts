@@ -111,6 +111,24 @@ describe('task split', () => {
       splitTaskData(examples, ['a', 'b'], { seed: 3n, testExamples: 10, trainExamples: 5 }).train,
     ).toEqual(s.train.slice(0, 5));
   });
+  it('carves a validation set from the training data: the test set unchanged, nothing shared', () => {
+    const s = splitTaskData(examples, ['a', 'b'], { seed: 3n, testExamples: 10 });
+    const v = splitTaskData(examples, ['a', 'b'], {
+      seed: 3n,
+      testExamples: 10,
+      validationExamples: 8,
+    });
+    expect(v.test).toEqual(s.test);
+    expect(v.validation).toEqual(s.train.slice(0, 8));
+    expect(v.train).toEqual(s.train.slice(8));
+    expect(Array.from(v.validationLabels)).toEqual(
+      v.validation.map((e) => (e.label === 'a' ? 0 : 1)),
+    );
+    expect(s.validation).toEqual([]);
+    expect(() =>
+      splitTaskData(examples, ['a', 'b'], { seed: 3n, testExamples: 10, validationExamples: 40 }),
+    ).toThrow(/50 examples leave nothing to train on .* task\.validationExamples = 40/);
+  });
   it('rejects a label the verbalizer does not know, naming where it came from', () => {
     expect(error(() => splitTaskData(examples, ['a'], { seed: 1n, testExamples: 5 })).message).toBe(
       'f:1: label "b" is not in the verbalizer (allowed: "a")',

@@ -34,14 +34,12 @@ function setup(path: string) {
     },
     evaluation: { testSize: 12 },
   });
-  const split = splitTaskData(
-    loadExamples(config.task.data),
-    Object.keys(config.task.verbalizer ?? {}),
-    {
-      seed: 1n,
-      testExamples: config.task.testExamples,
-    },
-  );
+  const task = config.task;
+  if (task.kind !== 'classification') throw new Error('expected a classification task');
+  const split = splitTaskData(loadExamples(task.data), Object.keys(task.verbalizer ?? {}), {
+    seed: 1n,
+    testExamples: task.testExamples,
+  });
   return { config, split };
 }
 

@@ -44,6 +44,7 @@ describe.skipIf(!HAVE_STORIES)(`meerkat report in headless Chromium${STORIES_SKI
       'accuracy-rounds',
       'loss-rounds',
       'accuracy-bytes',
+      'gradip-steps',
       'gradip',
       'detector',
     ]);
@@ -57,8 +58,12 @@ describe.skipIf(!HAVE_STORIES)(`meerkat report in headless Chromium${STORIES_SKI
     expect(marks['accuracy-rounds']?.['mark-symbol']).toBe(6);
     expect(marks['accuracy-rounds']?.['mark-area']).toBe(2);
     expect(marks['accuracy-bytes']?.['mark-symbol']).toBe(4);
-    // GradIP (every run on a calibrated mask has ḡ_pre): one line per client per run.
-    expect(marks.gradip?.['mark-line']).toBe(12);
+    // GradIP (every run on a calibrated mask has ḡ_pre): the Meerkat-vp run's calibration path
+    // per step (gradip.json), one line per client, with the detector's two windows shaded; the
+    // Meerkat runs per round, one line per client per run.
+    expect(marks['gradip-steps']?.['mark-line']).toBe(4);
+    expect(marks['gradip-steps']?.['mark-rect']).toBe(2);
+    expect(marks.gradip?.['mark-line']).toBe(8);
     // Detector: one point per client, two threshold rules.
     expect(marks.detector?.['mark-symbol']).toBe(4);
     expect(marks.detector?.['mark-rule']).toBe(2);

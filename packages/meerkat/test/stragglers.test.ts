@@ -224,7 +224,7 @@ describe.skipIf(!HAVE_STORIES)(
     });
 
     it('θ of a round with a straggler is the aggregation of the on-time updates only', () => {
-      const lr = trainer.config.lr;
+      const lr = trainer.summary!.lr!;
       for (const [index, round] of [
         [0, 0],
         [2, 2],

@@ -7,6 +7,7 @@ import {
   type SelectionScope,
   type SparseMask,
 } from '@meerkat/sparse-mask';
+import type { RunConfig } from '../config/parse-run-config.js';
 import { fullGradient, requireGradients } from '../model/parameter-gradient.js';
 import { loadCorpusText, sampleCorpusSequences } from './corpus.js';
 
@@ -14,7 +15,7 @@ import { loadCorpusText, sampleCorpusSequences } from './corpus.js';
 export interface CalibrateMaskOptions {
   readonly model: LlamaModel;
   readonly tokenizer: LmTokenizer;
-  /** `builtin:moby-dick` or a text file path (never the task data). */
+  /** `builtin:moby-dick`, `builtin:sotu`, `builtin:NAME` or a text file path (never the task data; `loadCorpusText`). */
   readonly corpus: string;
   /** Fraction of parameters in the mask (k = round(density·d)). */
   readonly density: number;
@@ -78,4 +79,31 @@ export async function calibrateMask(options: CalibrateMaskOptions): Promise<Cali
     includeScores: true,
   });
   return { mask, bytes: encodeMask(mask), layout, meanLoss: lossSum / batches };
+}
+
+/**
+ * The calibration a run config asks for: `calibrateMask` with `mask.density`, `mask.calibration.*`
+ * and the run seed. The trainer (a `calibrated` method without `mask.file`) and the experiment
+ * runner's mask cache both calibrate through it, so a cached mask is the one the run would make.
+ */
+export function calibrateConfiguredMask(
+  model: LlamaModel,
+  tokenizer: LmTokenizer,
+  mask: RunConfig['mask'],
+  seed: bigint,
+  onBatch?: CalibrateMaskOptions['onBatch'],
+): Promise<CalibratedMask> {
+  const c = mask.calibration;
+  return calibrateMask({
+    model,
+    tokenizer,
+    corpus: c.corpus,
+    density: mask.density,
+    batches: c.batches,
+    batchSize: c.batchSize,
+    seqLen: c.seqLen,
+    scope: c.scope,
+    seed,
+    ...(onBatch === undefined ? {} : { onBatch }),
+  });
 }

@@ -7,6 +7,8 @@ export interface ProgressUpdate {
   readonly totalRounds: number;
   readonly accuracy: number | null;
   readonly loss: number | null;
+  /** Held-out perplexity (causal-lm runs), shown instead of accuracy; null = not evaluated. */
+  readonly perplexity?: number | null;
   readonly cumulativeBytesPerClient: number;
   readonly phase?: 'calibration' | 'training';
   /** Extra text at the end, e.g. `flagged: c3,c7`. */
@@ -39,7 +41,9 @@ export class ProgressReporter {
     const fields = [
       `round ${u.round}/${u.totalRounds}`,
       u.phase === 'calibration' ? 'calibration' : '',
-      `acc ${formatPercent(u.accuracy)}`,
+      u.perplexity === undefined
+        ? `acc ${formatPercent(u.accuracy)}`
+        : `ppl ${formatNumber(u.perplexity)}`,
       `loss ${formatNumber(u.loss)}`,
       `${formatBytes(u.cumulativeBytesPerClient)}/client`,
       u.note ?? '',

@@ -4,7 +4,7 @@ import type { DetectionEvent, SetupEvent } from '../events.js';
 import type { Meerkat } from '../meerkat.js';
 import { DETECTION_FILE } from '../report/read-run-dir.js';
 import type { RunSummary } from '../run-files.js';
-import { formatBytes, formatPercent } from './format.js';
+import { formatBytes, formatNumber, formatPercent } from './format.js';
 import type { ProgressReporter } from './progress.js';
 
 /** What a driven run ends with: the summary and what the setup and detector reported. */
@@ -77,6 +77,7 @@ export async function driveTraining(
           totalRounds,
           accuracy: m.accuracy,
           loss: m.loss,
+          ...(m.perplexity === undefined ? {} : { perplexity: m.perplexity }),
           cumulativeBytesPerClient: m.cumulativeBytesPerClient,
           phase: m.phase,
           ...(m.flagged.length > 0 ? { note: `flagged ${m.flagged.join(',')}` } : {}),
@@ -99,7 +100,9 @@ export async function driveTraining(
 export function describeSummary(s: RunSummary, runDir: string): string {
   const lines = [
     `run ${s.name} (${s.method}, seed ${s.seed}): ${s.rounds} rounds × ${s.localSteps} local steps, ${s.clients.length} clients`,
-    `accuracy ${formatPercent(s.initialAccuracy)} → ${formatPercent(s.finalAccuracy)}, final loss ${s.finalLoss === null ? '–' : s.finalLoss.toFixed(4)}`,
+    s.finalPerplexity === undefined
+      ? `accuracy ${formatPercent(s.initialAccuracy)} → ${formatPercent(s.finalAccuracy)}, final loss ${s.finalLoss === null ? '–' : s.finalLoss.toFixed(4)}`
+      : `held-out perplexity ${formatNumber(s.initialPerplexity)} → ${formatNumber(s.finalPerplexity)}, final loss ${s.finalLoss === null ? '–' : s.finalLoss.toFixed(4)} (mean next-token NLL)`,
     `communication per client: ${formatBytes(s.totalBytesUpPerClient)} up, ${formatBytes(s.totalBytesDownPerClient)} down; ${s.totalForwardPasses} forward passes; ${s.seconds.toFixed(1)} s`,
   ];
   if (s.detection !== undefined) {

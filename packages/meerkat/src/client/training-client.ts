@@ -4,19 +4,19 @@ import { type DirectionPool, deriveSeed, ZoOptimizer } from '@meerkat/zo-estimat
 import type { LabeledExample } from '../data/labeled-example.js';
 import { MeerkatError } from '../errors.js';
 import { groupIndices, type MaskGroup, maskedGradient } from '../model/parameter-gradient.js';
-import { verbalizerLoss, verbalizerLossTensor } from '../model/verbalizer-loss.js';
 import type { AnnounceMessage, DownlinkMessage, RunDescriptor } from '../protocol/messages.js';
 import type { ClientLink } from '../protocol/transport.js';
-import type { ClassificationTask } from '../task/classification-task.js';
+import type { TrainingTask } from '../task/training-task.js';
 import type { ModelReplica } from './model-replica.js';
 
-/** What a client holds: its data shard, a model replica, and the task that turns text into prompts. */
+/** What a client holds: its data shard, a model replica, and the task that scores its batches. */
 export interface TrainingClientOptions {
   readonly link: ClientLink;
   readonly replica: ModelReplica;
   readonly model: LlamaModel;
-  readonly task: ClassificationTask;
-  /** The client's training examples (its shard) and their label ids. */
+  /** Classification (`ClassificationTask`) or causal-LM (`CausalLmTask`): any `TrainingTask`. */
+  readonly task: TrainingTask;
+  /** The client's training examples (its shard) and their label ids (causal-LM: all 0). */
   readonly examples: readonly LabeledExample[];
   readonly labels: Int32Array;
   /** The layout fingerprint of the client's model (checked against the run's). */
@@ -95,7 +95,7 @@ export class TrainingClient {
     const batch = () => {
       const idx = cursor.next(run.batchSize);
       return {
-        prompts: Array.from(idx, (i) => task.encode(examples[i]!.text)),
+        batchExamples: Array.from(idx, (i) => examples[i]!),
         gold: Int32Array.from(idx, (i) => labels[i]!),
       };
     };
@@ -118,11 +118,11 @@ export class TrainingClient {
       });
       const runSeed = BigInt(run.runSeed);
       for (let t = 0; t < a.steps; t++) {
-        const { prompts, gold } = batch();
+        const { batchExamples, gold } = batch();
         const result = await optimizer.step(
           async (values) => {
             replica.write(values);
-            return (await verbalizerLoss(model, task, prompts, gold)).loss;
+            return task.batchLoss(model, batchExamples, gold);
           },
           deriveSeed(runSeed, a.round, this.id, t),
         );
@@ -139,10 +139,10 @@ export class TrainingClient {
       this.groups ??= groupIndices(model, replica.view.indices);
       const start = theta.slice();
       for (let t = 0; t < a.steps; t++) {
-        const { prompts, gold } = batch();
+        const { batchExamples, gold } = batch();
         replica.write(theta);
         const { value, gradient } = await maskedGradient(model, this.groups, theta.length, () =>
-          verbalizerLossTensor(model, task, prompts, gold),
+          task.batchLossTensor(model, batchExamples, gold),
         );
         forwardPasses++;
         if (!Number.isFinite(value)) {

@@ -2,15 +2,25 @@ import { isAbsolute, resolve } from 'node:path';
 import { participantCount } from '@meerkat/fed-aggregate';
 import type { z } from 'zod';
 import { type ConfigIssue, formatConfigIssue, MeerkatError } from '../errors.js';
-import { METHOD_PRESETS } from '../methods.js';
 import { type ParsedRunConfig, runConfigSchema } from './run-config-schema.js';
 
 type Partition = NonNullable<ParsedRunConfig['partition']>;
 
-/** The resolved task section: the verbalizer is always present. */
-export type TaskConfig = Omit<ParsedRunConfig['task'], 'verbalizer'> & {
+type ParsedTask = ParsedRunConfig['task'];
+
+/** The resolved classification task: the verbalizer is always present. */
+export type ClassificationTaskConfig = Omit<
+  Extract<ParsedTask, { kind: 'classification' }>,
+  'verbalizer'
+> & {
   readonly verbalizer: Readonly<Record<string, string>>;
 };
+
+/** The resolved causal-LM task (next-token loss on the clients' own text). */
+export type CausalLmTaskConfig = Extract<ParsedTask, { kind: 'causal-lm' }>;
+
+/** The resolved task section, by `kind`. */
+export type TaskConfig = ClassificationTaskConfig | CausalLmTaskConfig;
 
 /**
  * A validated run config with every default applied (method learning rate, verbalizer and
@@ -18,7 +28,11 @@ export type TaskConfig = Omit<ParsedRunConfig['task'], 'verbalizer'> & {
  */
 export type RunConfig = Readonly<
   Omit<ParsedRunConfig, 'lr' | 'partition' | 'task'> & {
-    readonly lr: number;
+    /**
+     * The configured learning rate, or null for the method's default for the run's k trainable
+     * values (`defaultLearningRate`, resolved at setup and recorded in summary.json).
+     */
+    readonly lr: number | null;
     readonly partition: Partition;
     readonly task: TaskConfig;
   }
@@ -58,12 +72,73 @@ export function parseRunConfig(input: unknown, options: ParseRunConfigOptions = 
   if (!parsed.success) throw configError(parsed.error.issues.map((i) => toIssue(i, input)));
   const c = parsed.data;
   const issues: ConfigIssue[] = [];
-  const isSpam = c.task.data.source === 'spam-assassin';
-  const verbalizer = c.task.verbalizer ?? (isSpam ? SPAM_ASSASSIN_VERBALIZER : undefined);
+  const { partition, verbalizer } =
+    c.task.kind === 'causal-lm'
+      ? { partition: causalLmPartition(c, c.task, issues), verbalizer: undefined }
+      : classificationDefaults(c, c.task, issues);
+  const evaluated =
+    c.evaluation.split === 'validation'
+      ? { size: c.task.validationExamples, field: 'task.validationExamples' }
+      : { size: c.task.testExamples, field: 'task.testExamples' };
+  if (c.evaluation.testSize > evaluated.size) {
+    issues.push({
+      path: 'evaluation.testSize',
+      message: `${c.evaluation.testSize} is more than the ${evaluated.size} held-out examples of the ${c.evaluation.split} split`,
+      allowed: `1 … ${evaluated.field} (${evaluated.size})`,
+    });
+  }
+  if (c.method === 'meerkat-vp') {
+    const path = c.vp.calibrationRounds * c.vp.calibrationSteps;
+    for (const key of ['initialSteps', 'laterSteps'] as const) {
+      if (c.vp.detector[key] > path) {
+        issues.push({
+          path: `vp.detector.${key}`,
+          message: `the window (${c.vp.detector[key]} steps) is longer than the calibration path (${c.vp.calibrationRounds} × ${c.vp.calibrationSteps} steps)`,
+          allowed: `1 … ${path}`,
+        });
+      }
+    }
+  }
+  issues.push(...quorumIssues(c));
+  if (issues.length > 0) throw configError(issues);
+  const base = options.baseDir ?? process.cwd();
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const data =
+    'path' in c.task.data ? { ...c.task.data, path: abs(c.task.data.path) } : c.task.data;
+  const corpus = c.mask.calibration.corpus;
+  return {
+    ...c,
+    model: abs(c.model),
+    runDir: abs(c.runDir),
+    lr: c.lr ?? null,
+    partition,
+    task:
+      c.task.kind === 'causal-lm'
+        ? { ...c.task, data: data as CausalLmTaskConfig['data'] }
+        : { ...c.task, data: data as ClassificationTaskConfig['data'], verbalizer: verbalizer! },
+    mask: {
+      ...c.mask,
+      ...(c.mask.file === undefined ? {} : { file: abs(c.mask.file) }),
+      calibration: {
+        ...c.mask.calibration,
+        corpus: corpus.startsWith('builtin:') ? corpus : abs(corpus),
+      },
+    },
+  };
+}
+
+/** A classification task's verbalizer and partition, defaults applied (SpamAssassin: DESIGN.md §6). */
+function classificationDefaults(
+  c: ParsedRunConfig,
+  task: Extract<ParsedTask, { kind: 'classification' }>,
+  issues: ConfigIssue[],
+): { partition: Partition; verbalizer: Readonly<Record<string, string>> | undefined } {
+  const isSpam = task.data.source === 'spam-assassin';
+  const verbalizer = task.verbalizer ?? (isSpam ? SPAM_ASSASSIN_VERBALIZER : undefined);
   if (verbalizer === undefined) {
     issues.push({
       path: 'task.verbalizer',
-      message: `required for ${c.task.data.source} data: map every label to the word the model should continue with`,
+      message: `required for ${task.data.source} data: map every label to the word the model should continue with`,
       allowed: 'an object such as { "negative": " bad", "positive": " good" }',
     });
   } else if (Object.keys(verbalizer).length < 2) {
@@ -94,50 +169,34 @@ export function parseRunConfig(input: unknown, options: ParseRunConfigOptions = 
       }
     });
   }
-  if (c.evaluation.testSize > c.task.testExamples) {
+  return { partition, verbalizer };
+}
+
+/**
+ * A causal-LM task's partition: text has no labels, so only `iid` (the default) and `groups` (one
+ * client per JSONL `group`, or per president for `sotu`) apply.
+ */
+function causalLmPartition(
+  c: ParsedRunConfig,
+  task: Extract<ParsedTask, { kind: 'causal-lm' }>,
+  issues: ConfigIssue[],
+): Partition {
+  const partition: Partition = c.partition ?? { kind: 'iid' };
+  if (partition.kind === 'dirichlet' || partition.kind === 'extreme') {
     issues.push({
-      path: 'evaluation.testSize',
-      message: `${c.evaluation.testSize} is more than the ${c.task.testExamples} held-out examples`,
-      allowed: `1 … task.testExamples (${c.task.testExamples})`,
+      path: 'partition.kind',
+      message: `the '${partition.kind}' partition deals examples by label, and a causal-lm task's text has no labels`,
+      allowed: "'iid' | 'groups'",
+    });
+  } else if (partition.kind === 'groups' && task.data.source === 'text') {
+    issues.push({
+      path: 'partition.kind',
+      message:
+        'a text file has no groups for the \'groups\' partition: use JSONL rows with a "group" field, or the sotu source (one group per president)',
+      allowed: "'iid'",
     });
   }
-  if (c.method === 'meerkat-vp') {
-    const path = c.vp.calibrationRounds * c.vp.calibrationSteps;
-    for (const key of ['initialSteps', 'laterSteps'] as const) {
-      if (c.vp.detector[key] > path) {
-        issues.push({
-          path: `vp.detector.${key}`,
-          message: `the window (${c.vp.detector[key]} steps) is longer than the calibration path (${c.vp.calibrationRounds} × ${c.vp.calibrationSteps} steps)`,
-          allowed: `1 … ${path}`,
-        });
-      }
-    }
-  }
-  issues.push(...quorumIssues(c));
-  if (issues.length > 0) throw configError(issues);
-  const base = options.baseDir ?? process.cwd();
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const data =
-    c.task.data.source === 'spam-assassin'
-      ? c.task.data
-      : { ...c.task.data, path: abs(c.task.data.path) };
-  const corpus = c.mask.calibration.corpus;
-  return {
-    ...c,
-    model: abs(c.model),
-    runDir: abs(c.runDir),
-    lr: c.lr ?? METHOD_PRESETS[c.method].lr,
-    partition,
-    task: { ...c.task, data, verbalizer: verbalizer! },
-    mask: {
-      ...c.mask,
-      ...(c.mask.file === undefined ? {} : { file: abs(c.mask.file) }),
-      calibration: {
-        ...c.mask.calibration,
-        corpus: corpus.startsWith('builtin:') ? corpus : abs(corpus),
-      },
-    },
-  };
+  return partition;
 }
 
 /** `minQuorum` is a count or a fraction, at most the sampled clients, and only with a deadline. */
@@ -216,7 +275,11 @@ function knownKeys(path: readonly PropertyKey[], input: unknown): string[] | und
           if (shape === undefined || here === null || typeof here !== 'object') return false;
           const disc = def.discriminator as string | undefined;
           if (disc === undefined) return true;
-          return shape[disc]?._zod?.def?.values?.includes((here as Record<string, unknown>)[disc]);
+          // A defaulted discriminator (task.kind) matches input that leaves it out.
+          const value = (here as Record<string, unknown>)[disc];
+          const field = shape[disc]?._zod?.def;
+          if (field?.type !== 'default') return field?.values?.includes(value);
+          return value === undefined || field.innerType?._zod?.def?.values?.includes(value);
         });
         if (match === undefined) return undefined;
         schema = match;
@@ -261,7 +324,11 @@ function toIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue {
         return {
           path: at.map(String).join('.'),
           message: value === undefined ? 'required' : `unknown value ${describe(value)}`,
-          allowed: options.map((v) => JSON.stringify(v)).join(' | '),
+          // An optional discriminator (task.kind) lists `undefined` among its values.
+          allowed: options
+            .filter((v) => v !== undefined && v !== null)
+            .map((v) => JSON.stringify(v))
+            .join(' | '),
         };
       }
       return { path, message: `not one of the accepted forms (got ${describe(received)})` };

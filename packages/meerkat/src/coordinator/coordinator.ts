@@ -23,6 +23,8 @@ import type {
   RunSummary,
 } from '../run-files.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
+import { DivergenceGuard } from './divergence-guard.js';
+import { detectorWindows, gradipStepsFile } from './gradip-steps.js';
 import type { RoundAggregator } from './round-aggregator.js';
 import { encodeTrainerCheckpoint, type TrainerState } from './trainer-checkpoint.js';
 
@@ -43,10 +45,13 @@ export interface CoordinatorOptions {
   readonly runDir: RunDirectory;
   /** ḡ_pre at the mask (the mask file's gradMean), for GradIP; null without one. */
   readonly gPre: Float32Array | null;
-  /** Test accuracy and loss of θ. */
-  readonly evaluate: (
-    theta: Float32Array,
-  ) => Promise<{ accuracy: number; loss: number; examples: number }>;
+  /** Held-out accuracy (null for causal-lm), loss and perplexity (causal-lm only) of θ. */
+  readonly evaluate: (theta: Float32Array) => Promise<{
+    accuracy: number | null;
+    loss: number;
+    perplexity?: number | null;
+    examples: number;
+  }>;
   /** Called with θ after every round (e.g. to keep the final θ). */
   readonly onTheta?: (theta: Float32Array) => void;
   readonly layoutFingerprint: string;
@@ -79,16 +84,29 @@ export class Coordinator {
   private detection: DetectionSummary | undefined;
   private totals = { bytesUpPerClient: 0, bytesDownPerClient: 0, forwardPasses: 0 };
   private initialAccuracy: number | null = null;
-  private lastEvaluation: { accuracy: number; loss: number } | null = null;
+  /** Causal-lm runs report perplexity (metrics, summary); classification runs do not. */
+  private readonly causalLm: boolean;
+  private initialPerplexity: number | null = null;
+  private lastEvaluation: TrainerState['lastEvaluation'] = null;
   private startedAt = new Date().toISOString();
   private secondsBefore = 0;
   /** A `receive` still waiting after a deadline passed: the next receive continues it. */
   private pending: Promise<Received<UplinkMessage>> | undefined;
   private readonly clock: Clock;
+  private readonly divergence: DivergenceGuard | null;
 
   constructor(private readonly o: CoordinatorOptions) {
     const { config, clients } = o;
     this.clock = o.clock ?? SYSTEM_CLOCK;
+    this.causalLm = config.task.kind === 'causal-lm';
+    this.divergence = config.divergence.check
+      ? new DivergenceGuard({
+          method: config.method,
+          lr: o.run.lr,
+          k: o.run.k,
+          factor: config.divergence.factor,
+        })
+      : null;
     const dataSeed = BigInt(o.run.dataSeed);
     const r = o.resumeFrom;
     for (const c of clients) {
@@ -116,7 +134,9 @@ export class Coordinator {
       this.detection = (r.detection ?? undefined) as DetectionSummary | undefined;
       this.totals = { ...r.totals };
       this.initialAccuracy = r.initialAccuracy;
+      this.initialPerplexity = r.initialPerplexity ?? null;
       this.lastEvaluation = r.lastEvaluation;
+      if (r.divergenceReferences !== undefined) this.divergence?.restore(r.divergenceReferences);
       this.startedAt = r.startedAt;
       this.secondsBefore = r.seconds;
     }
@@ -148,9 +168,16 @@ export class Coordinator {
         run: this.o.run,
       });
     }
-    if (aggregator.round === 0 && config.evaluation.initial && this.initialAccuracy === null) {
-      const e = await this.o.evaluate(aggregator.theta());
+    if (
+      aggregator.round === 0 &&
+      config.evaluation.initial &&
+      this.initialAccuracy === null &&
+      this.initialPerplexity === null
+    ) {
+      const e = { perplexity: null, ...(await this.o.evaluate(aggregator.theta())) };
       this.initialAccuracy = e.accuracy;
+      this.initialPerplexity = e.perplexity;
+      this.divergence?.startingEvaluation(e.loss);
       yield { type: 'evaluation', round: 0, ...e };
     }
     while (aggregator.round < config.rounds) {
@@ -276,11 +303,13 @@ export class Coordinator {
       }
       let accuracy: number | null = null;
       let loss: number | null = null;
+      let perplexity: number | null = null;
       if (last || (r + 1) % config.evaluation.every === 0) {
-        const e = await this.o.evaluate(theta);
+        const e = { perplexity: null, ...(await this.o.evaluate(theta)) };
         accuracy = e.accuracy;
         loss = e.loss;
-        this.lastEvaluation = { accuracy, loss };
+        perplexity = e.perplexity;
+        this.lastEvaluation = { accuracy, loss, ...(this.causalLm ? { perplexity } : {}) };
         yield { type: 'evaluation', round: r + 1, ...e };
       }
       const n = participants.length;
@@ -298,6 +327,7 @@ export class Coordinator {
         phase,
         accuracy,
         loss,
+        ...(this.causalLm ? { perplexity } : {}),
         trainLoss: losses.length === 0 ? null : losses.reduce((s, v) => s + v, 0) / losses.length,
         bytesUpPerClient,
         bytesDownPerClient,
@@ -311,6 +341,14 @@ export class Coordinator {
       };
       this.o.runDir.appendMetrics(metrics);
       yield { type: 'round-end', metrics, log };
+      // A diverged round stops the run before its checkpoint: the last checkpoint is a good θ.
+      this.divergence?.check({
+        round: r + 1,
+        updates: [...updates.values()].map((u) => u.loss),
+        skippedSteps: sum([...updates.values()].map((u) => u.skippedSteps)),
+        steps: sum(plan.filter((a) => updates.has(a.clientId)).map((a) => a.steps)),
+        evaluationLoss: loss,
+      });
       const bytes = this.checkpoint(aggregator.round, (performance.now() - started) / 1000);
       yield {
         type: 'checkpoint',
@@ -382,13 +420,23 @@ export class Coordinator {
       [...this.calibrationSeries].map(([id, s]) => [id, Float64Array.from(s)]),
     );
     const detections: Detection[] = detectExtremeClients(series, {
-      initial: { from: 0, length: detector.initialSteps },
-      later: { fromEnd: detector.laterSteps },
+      ...detectorWindows(this.o.config),
       sigmaRel: detector.sigmaRel,
       tauLater: detector.tauLater,
       tauQuiet: detector.tauQuiet,
       combine: detector.combine,
     });
+    // RUN_DIR/gradip.json: the per-step series behind the verdicts (the metrics keep a mean per round).
+    this.o.runDir.writeJson(
+      'gradip',
+      gradipStepsFile({
+        config: this.o.config,
+        round,
+        clients: this.o.clients,
+        series,
+        detections,
+      }),
+    );
     this.policy!.applyDetection(detections);
     this.flagged = this.policy!.flaggedClients().slice().sort();
     const truth = new Map(this.o.clients.map((c) => [c.id, c.kind === 'extreme']));
@@ -434,7 +482,9 @@ export class Coordinator {
       detection: this.detection ?? null,
       totals: this.totals,
       initialAccuracy: this.initialAccuracy,
+      ...(this.causalLm ? { initialPerplexity: this.initialPerplexity } : {}),
       lastEvaluation: this.lastEvaluation,
+      ...(this.divergence === null ? {} : { divergenceReferences: this.divergence.references() }),
       maskFingerprint: this.o.layoutFingerprint,
     };
     const bytes = encodeTrainerCheckpoint(state, this.o.aggregator.checkpoint());
@@ -458,10 +508,17 @@ export class Coordinator {
       finalAccuracy: this.lastEvaluation?.accuracy ?? null,
       finalLoss: this.lastEvaluation?.loss ?? null,
       initialAccuracy: this.initialAccuracy,
+      ...(this.causalLm
+        ? {
+            initialPerplexity: this.initialPerplexity,
+            finalPerplexity: this.lastEvaluation?.perplexity ?? null,
+          }
+        : {}),
       totalBytesUpPerClient: this.totals.bytesUpPerClient,
       totalBytesDownPerClient: this.totals.bytesDownPerClient,
       totalForwardPasses: this.totals.forwardPasses,
       trainableParameters: this.o.run.k,
+      lr: this.o.run.lr,
       clients,
       ...(this.detection === undefined ? {} : { detection: this.detection }),
       seconds: this.secondsBefore + seconds,

@@ -28,7 +28,20 @@ export interface TrainerState {
     readonly forwardPasses: number;
   };
   readonly initialAccuracy: number | null;
-  readonly lastEvaluation: { readonly accuracy: number; readonly loss: number } | null;
+  /** Causal-lm runs: the initial model's perplexity (absent in classification checkpoints). */
+  readonly initialPerplexity?: number | null;
+  readonly lastEvaluation: {
+    /** Null for causal-lm. */
+    readonly accuracy: number | null;
+    readonly loss: number;
+    /** Causal-lm runs only. */
+    readonly perplexity?: number | null;
+  } | null;
+  /** The divergence guard's starting losses (absent in checkpoints written before it existed). */
+  readonly divergenceReferences?: {
+    readonly train: number | null;
+    readonly evaluation: number | null;
+  };
   /** θ⁰: the model's values at the mask when the run started (f32 as numbers). */
   readonly maskFingerprint: string;
 }

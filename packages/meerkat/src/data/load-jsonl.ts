@@ -7,8 +7,22 @@ import { readTextFile } from './read-text-file.js';
  * integer) `label`, and optionally a string `group`. Errors name the file and the line.
  */
 export function loadJsonl(path: string): LabeledExample[] {
-  const text = readTextFile(path, 'JSONL data');
-  const out: LabeledExample[] = [];
+  return readJsonlObjects(path, 'JSONL data', '"text" and "label"').map(({ row, where }) =>
+    checkedExample(row.text, row.label, row.group, where),
+  );
+}
+
+/**
+ * The objects of a JSONL file with where each came from (`path:line`): one JSON object per
+ * non-blank line (`expected` names its fields in errors); an empty file is an error.
+ */
+export function readJsonlObjects(
+  path: string,
+  what: string,
+  expected: string,
+): { row: Record<string, unknown>; where: string }[] {
+  const text = readTextFile(path, what);
+  const out: { row: Record<string, unknown>; where: string }[] = [];
   const lines = text.split(/\r?\n/);
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
@@ -26,11 +40,10 @@ export function loadJsonl(path: string): LabeledExample[] {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       throw new MeerkatError(
         'MEERKAT_DATA_INVALID',
-        `${where}: expected a JSON object with "text" and "label"`,
+        `${where}: expected a JSON object with ${expected}`,
       );
     }
-    const r = row as Record<string, unknown>;
-    out.push(checkedExample(r.text, r.label, r.group, where));
+    out.push({ row: row as Record<string, unknown>, where });
   });
   if (out.length === 0)
     throw new MeerkatError('MEERKAT_DATA_INVALID', `${path}: no examples (the file is empty)`);

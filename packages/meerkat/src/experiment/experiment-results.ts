@@ -42,6 +42,9 @@ export interface SeriesResult {
   readonly finalAccuracy: MeanStd;
   readonly finalLoss: MeanStd;
   readonly initialAccuracy: MeanStd;
+  /** Held-out perplexity before and after training (causal-lm cells; n = 0 otherwise). */
+  readonly initialPerplexity: MeanStd;
+  readonly finalPerplexity: MeanStd;
   /** Uplink + downlink bytes per client over the whole run. */
   readonly bytesPerClient: MeanStd;
   readonly bytesUpPerClient: MeanStd;
@@ -112,6 +115,8 @@ export function summariseSeries(cells: readonly CellResult[]): SeriesResult[] {
       finalAccuracy: stat(summaries.map((s) => s?.finalAccuracy)),
       finalLoss: stat(summaries.map((s) => s?.finalLoss)),
       initialAccuracy: stat(summaries.map((s) => s?.initialAccuracy)),
+      initialPerplexity: stat(summaries.map((s) => s?.initialPerplexity)),
+      finalPerplexity: stat(summaries.map((s) => s?.finalPerplexity)),
       bytesPerClient: stat(
         summaries.map((s) =>
           s === null ? null : s.totalBytesUpPerClient + s.totalBytesDownPerClient,

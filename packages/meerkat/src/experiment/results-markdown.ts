@@ -40,14 +40,16 @@ export function resultsMarkdown(input: ResultsMarkdownInput): string {
     `${input.finishedCells}/${input.totalCells} cells finished; their training rounds took ${formatSeconds(input.runSeconds)} of wall time in all (the runs' own clocks, without model loading and mask calibration). Mean ± sample std over seeds (n = seeds).`,
     '',
   );
+  // Causal-lm series have held-out perplexity instead of accuracy.
+  const ppl = input.series.some((s) => s.finalPerplexity.n > 0);
+  const f4 = (v: number) => formatNumber(v, 4);
   out.push(
     table(
       [
         'series',
         'n',
         'rounds × T',
-        'initial acc. %',
-        'final acc. %',
+        ...(ppl ? ['initial perplexity', 'final perplexity'] : ['initial acc. %', 'final acc. %']),
         'final loss',
         'bytes / client',
         'fwd passes / client',
@@ -55,10 +57,11 @@ export function resultsMarkdown(input: ResultsMarkdownInput): string {
       ],
       input.series.map((s) => [
         s.series,
-        String(s.finalAccuracy.n || s.seeds.length),
+        String((ppl ? s.finalPerplexity.n : s.finalAccuracy.n) || s.seeds.length),
         `${rangeText(s.rounds)} × ${rangeText(s.localSteps)}`,
-        pm(s.initialAccuracy, pct),
-        pm(s.finalAccuracy, pct),
+        ...(ppl
+          ? [pm(s.initialPerplexity, f4), pm(s.finalPerplexity, f4)]
+          : [pm(s.initialAccuracy, pct), pm(s.finalAccuracy, pct)]),
         pm(s.finalLoss, (v) => formatNumber(v, 4)),
         pm(s.bytesPerClient, formatBytes),
         pm(s.forwardPassesPerClient, (v) => formatNumber(v, 4)),

@@ -94,9 +94,13 @@ export async function verbalizerLoss(
 }
 
 /**
- * The same loss as a backend scalar tensor, for gradients (single-token label words): logits at
- * the last position [b, V] times a one-hot selection [V, L], then the mean cross-entropy.
- * Call inside `backend.valueAndGradients`.
+ * The same loss as a backend scalar tensor, for gradients (call inside
+ * `backend.valueAndGradients`). Single-token label words: logits at the last position [b, V]
+ * times a one-hot selection [V, L], then the mean cross-entropy. Multi-token label words: each
+ * label's score is `classificationScores`'s, Σ_m log p(word_m | prompt, word_<m), from one
+ * forward of every (prompt, label) pair as a right-padded row (prompt, then the word; padding
+ * masked out), the per-token log-probabilities summed into [b, L] with a one-hot matrix; then the
+ * same softmax over the labels. Either way the value equals `verbalizerLoss`'s (in float32).
  */
 export function verbalizerLossTensor(
   model: LlamaModel,
@@ -105,16 +109,71 @@ export function verbalizerLossTensor(
   gold: ArrayLike<number>,
 ): Tensor {
   const be = model.backend;
-  const V = model.config.vocabSize;
   const L = task.labels.length;
-  const select = new Float32Array(V * L);
-  task.labelTokens.forEach((t, l) => {
-    select[t[0]! * L + l] = 1;
-  });
-  const { ids, mask, shape } = leftPadded(prompts);
-  const logits = model.forward(ids, shape, { logits: 'last', attentionMask: mask });
-  const restricted = be.matmul(logits, be.upload(select, [V, L]));
   const rows = Uint32Array.from(prompts.keys());
+  let restricted: Tensor;
+  if (task.singleTokenLabels) {
+    const V = model.config.vocabSize;
+    const select = new Float32Array(V * L);
+    task.labelTokens.forEach((t, l) => {
+      select[t[0]! * L + l] = 1;
+    });
+    const { ids, mask, shape } = leftPadded(prompts);
+    const logits = model.forward(ids, shape, { logits: 'last', attentionMask: mask });
+    restricted = be.matmul(logits, be.upload(select, [V, L]));
+  } else {
+    restricted = labelWordScores(model, prompts, task.labelTokens);
+  }
   const nll = be.crossEntropy(restricted, rows, Uint32Array.from(gold));
   return be.scale(be.sum(nll), 1 / prompts.length);
+}
+
+/**
+ * log p(label word | prompt) summed over the word's tokens, as a [prompts, labels] tensor that
+ * gradients flow through: the rows `classificationScores` scores (one per prompt × label, prompt
+ * then word, right-padded with the padding masked out), one forward with all logits, the
+ * per-token negative log-likelihoods of the word's tokens, and their sums per row as a product
+ * with a one-hot [tokens, prompts·labels] matrix.
+ */
+export function labelWordScores(
+  model: LlamaModel,
+  prompts: readonly Uint32Array[],
+  labelWords: readonly Uint32Array[],
+): Tensor {
+  const be = model.backend;
+  const L = labelWords.length;
+  const pairs = prompts.length * L;
+  let s = 0;
+  for (let i = 0; i < pairs; i++) {
+    s = Math.max(s, prompts[Math.floor(i / L)]!.length + labelWords[i % L]!.length);
+  }
+  const ids = new Uint32Array(pairs * s);
+  const mask = new Uint32Array(pairs * s);
+  const rows: number[] = [];
+  const targets: number[] = [];
+  const owner: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const prompt = prompts[Math.floor(i / L)]!;
+    const word = labelWords[i % L]!;
+    ids.set(prompt, i * s);
+    ids.set(word, i * s + prompt.length);
+    mask.fill(1, i * s, i * s + prompt.length + word.length);
+    for (let m = 0; m < word.length; m++) {
+      rows.push(i * s + prompt.length + m - 1);
+      targets.push(word[m]!);
+      owner.push(i);
+    }
+  }
+  const logits = model.forward(ids, [pairs, s], { logits: 'all', attentionMask: mask });
+  const nll = be.crossEntropy(logits, Uint32Array.from(rows), Uint32Array.from(targets));
+  // score[i] = −Σ_{j: owner_j = i} nll_j: [1, tokens] × [tokens, pairs], negated.
+  const sumByPair = new Float32Array(owner.length * pairs);
+  owner.forEach((i, j) => {
+    sumByPair[j * pairs + i] = -1;
+  });
+  const scores = be.matmul(
+    be.reshape(nll, [1, owner.length]),
+    be.upload(sumByPair, [owner.length, pairs]),
+  );
+  return be.reshape(scores, [prompts.length, L]);
 }

@@ -10,12 +10,12 @@ import { parseRunConfig } from '../config/parse-run-config.js';
 import type { LabeledExample } from '../data/labeled-example.js';
 import { loadCsv } from '../data/load-csv.js';
 import { loadJsonl } from '../data/load-jsonl.js';
+import { loadTextFile, loadTextJsonl } from '../data/load-text.js';
 import { partitionClients } from '../data/partition-clients.js';
-import { loadExamples, splitTaskData } from '../data/task-data.js';
 import { MeerkatError } from '../errors.js';
 import type { DownlinkMessage } from '../protocol/messages.js';
 import type { ClientLink } from '../protocol/transport.js';
-import { ClassificationTask } from '../task/classification-task.js';
+import { createTrainingTask, loadTaskSplit, TEXT_LABEL } from '../task/task-setup.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { joinRunManifest, readRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
@@ -31,7 +31,8 @@ export interface JoinRunOptions {
   readonly loadModel: (dir: string) => Promise<LoadedModel>;
   readonly modelDir?: string;
   /**
-   * The client's own examples (JSONL or CSV with `text` and `label`). Without it the client
+   * The client's own examples (JSONL or CSV with `text` and `label`; for a causal-LM run, JSONL
+   * rows with `text` or a plain text file, cut into the run's `chunkChars`). Without it the client
    * takes its shard of the coordinator's configured data and partition (a simulation of real
    * silos, and what the equivalence test uses).
    */
@@ -45,6 +46,14 @@ export interface JoinRunOptions {
 
 function ownExamples(path: string): LabeledExample[] {
   return path.toLowerCase().endsWith('.csv') ? loadCsv(path) : loadJsonl(path);
+}
+
+/** A causal-LM client's own text: JSONL rows with `text`, or any other file as plain text. */
+function ownText(path: string, chunkChars: number): LabeledExample[] {
+  const chunks = path.toLowerCase().endsWith('.jsonl')
+    ? loadTextJsonl(path, chunkChars)
+    : loadTextFile(path, chunkChars);
+  return chunks.map((e) => ({ ...e, label: TEXT_LABEL }));
 }
 
 /**
@@ -70,15 +79,13 @@ export async function joinRun(
       ...(options.modelDir !== undefined ? { model: options.modelDir } : {}),
     });
     const { model, tokenizer } = loaded;
-    const task = new ClassificationTask(
-      tokenizer,
-      config.task.template,
-      config.task.verbalizer,
-      config.task.maxTokens,
-    );
+    const task = createTrainingTask(config.task, tokenizer);
     let examples: readonly LabeledExample[];
     let labels: Int32Array;
-    if (options.dataFile !== undefined) {
+    if (options.dataFile !== undefined && config.task.kind === 'causal-lm') {
+      examples = ownText(options.dataFile, config.task.chunkChars);
+      labels = new Int32Array(examples.length);
+    } else if (options.dataFile !== undefined) {
       examples = ownExamples(options.dataFile);
       const ids = new Map(task.labels.map((l, i) => [l, i]));
       labels = Int32Array.from(examples, (e, i) => {
@@ -93,13 +100,7 @@ export async function joinRun(
       });
     } else {
       const seed = BigInt(config.seed);
-      const split = splitTaskData(loadExamples(config.task.data), task.labels, {
-        seed,
-        testExamples: config.task.testExamples,
-        ...(config.task.trainExamples === undefined
-          ? {}
-          : { trainExamples: config.task.trainExamples }),
-      });
+      const split = loadTaskSplit(config.task, task.labels, seed);
       const shard = partitionClients(config, split, seed).clients.find(
         (c) => c.clientId === clientId,
       );

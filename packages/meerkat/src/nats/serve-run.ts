@@ -132,7 +132,7 @@ export async function serveRun(
         runSeed: String(config.seed),
         dataSeed: String(config.seed),
         optimizer: METHOD_PRESETS[config.method].optimizer,
-        lr: config.lr,
+        lr: e.lr,
         eps: config.eps,
         directions: config.directions,
         distribution: 'gaussian',

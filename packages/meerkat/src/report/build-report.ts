@@ -7,7 +7,9 @@ import {
   type DetectorPoint,
   detectorChart,
   gradipChart,
+  gradipStepsChart,
   lossByRoundChart,
+  perplexityByRoundChart,
 } from './chart-specs.js';
 import { escapeHtml } from './html.js';
 import { type RunRecord, readRunDir } from './read-run-dir.js';
@@ -15,6 +17,8 @@ import { renderSvg } from './render-svg.js';
 import {
   assignSeries,
   gradipPoints,
+  gradipStepPoints,
+  gradipWindowBands,
   runMethod,
   type SeriesRun,
   seriesCurves,
@@ -103,9 +107,18 @@ export async function buildReport(
 ): Promise<ReportContent> {
   const series = seriesOf(runs, options.series);
   const curves = seriesCurves(series);
-  const charts: ChartSpec[] = [accuracyByRoundChart(curves)];
+  // Causal-lm runs have perplexity instead of accuracy: a perplexity chart, no accuracy charts.
+  const perplexity = curves.some((p) => p.perplexity !== null);
+  const accuracy = curves.some((p) => p.accuracy !== null) || !perplexity;
+  const charts: ChartSpec[] = accuracy ? [accuracyByRoundChart(curves)] : [];
+  if (perplexity) charts.push(perplexityByRoundChart(curves));
   if (curves.some((p) => p.loss !== null)) charts.push(lossByRoundChart(curves));
-  charts.push(accuracyByBytesChart(curves));
+  if (accuracy) charts.push(accuracyByBytesChart(curves));
+  // Runs with gradip.json get GradIP per step of the calibration path; the others per round.
+  const gradipSteps = gradipStepPoints(series);
+  if (gradipSteps.length > 0) {
+    charts.push(gradipStepsChart(gradipSteps, gradipWindowBands(series)));
+  }
   const gradip = gradipPoints(series);
   if (gradip.length > 0) charts.push(gradipChart(gradip));
   const detector = detectorPoints(runs);
@@ -120,7 +133,7 @@ export async function buildReport(
   sections.push(
     `<section class="charts"><h2>Charts</h2>${charts.map((c, i) => figure(c, svgs[i] as string)).join('\n')}</section>`,
   );
-  if (gradip.length === 0) {
+  if (gradip.length === 0 && gradipSteps.length === 0) {
     sections.push(
       '<section><h2>GradIP</h2><p class="note">No run recorded GradIP values (GradIP needs a mask calibrated with ḡ_pre; full-zo and the random/magnitude baselines have none).</p></section>',
     );

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { CurvePoint, GradipPoint } from './report-data.js';
+import type { CurvePoint, GradipPoint, GradipStepPoint, StepWindowBand } from './report-data.js';
 
 /** A chart of the report: its id (the `data-chart` attribute), title and Vega-Lite spec. */
 export interface ChartSpec {
@@ -129,6 +129,47 @@ export function lossByRoundChart(points: readonly CurvePoint[]): ChartSpec {
   };
 }
 
+/** Held-out perplexity (mean ± std band) against rounds: the causal-lm task's metric. */
+export function perplexityByRoundChart(points: readonly CurvePoint[]): ChartSpec {
+  const values = points.filter((p) => p.perplexity !== null);
+  return {
+    id: 'perplexity-rounds',
+    title: 'Held-out perplexity by round',
+    caption:
+      'Perplexity exp(mean next-token NLL) on the held-out text (± one standard deviation over seeds); round 0 is the initial model.',
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: HEIGHT,
+      config: CONFIG,
+      data: { values: values.map((p) => ({ ...p })) },
+      encoding: { x: roundAxis(values.map((p) => p.round)) },
+      layer: [
+        {
+          mark: { type: 'area', opacity: 0.18 },
+          encoding: {
+            fill: bandFill,
+            y: { field: 'perplexityLow', type: 'quantitative', title: 'held-out perplexity' },
+            y2: { field: 'perplexityHigh' },
+          },
+        },
+        {
+          mark: { type: 'line', point: true, strokeWidth: 2 },
+          encoding: {
+            color: seriesColor,
+            y: {
+              field: 'perplexity',
+              type: 'quantitative',
+              title: 'held-out perplexity',
+              scale: { zero: false },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
 /** Accuracy against cumulative bytes per client (log x): what the communication bought. */
 export function accuracyByBytesChart(points: readonly CurvePoint[]): ChartSpec {
   const values = points.filter((p) => p.accuracy !== null && p.cumulativeBytesPerClient > 0);
@@ -171,7 +212,10 @@ export function accuracyByBytesChart(points: readonly CurvePoint[]): ChartSpec {
 
 const KIND_COLORS = { extreme: '#d62728', normal: '#1f77b4', unknown: '#999999' } as const;
 
-/** |GradIP| per client against rounds (log y), coloured by partition kind. */
+/**
+ * |GradIP| per client against rounds (log y), coloured by partition kind: the mean over each
+ * round's local steps, for runs without a per-step series (`gradipStepsChart`).
+ */
 export function gradipChart(points: readonly GradipPoint[]): ChartSpec {
   const kinds = (['extreme', 'normal', 'unknown'] as const).filter((k) =>
     points.some((p) => p.kind === k),
@@ -180,7 +224,7 @@ export function gradipChart(points: readonly GradipPoint[]): ChartSpec {
     id: 'gradip',
     title: 'GradIP trajectories per client',
     caption:
-      '|GradIP| of each client (log scale), one line per client and run, coloured by how the client’s data was partitioned: extreme = single-label, normal = mixed.',
+      'Mean |GradIP| over each round’s local steps of each client (log scale), one line per client and run, coloured by how the client’s data was partitioned: extreme = single-label, normal = mixed. Runs with a per-step series (gradip.json) are drawn per step instead.',
     spec: {
       $schema: SCHEMA,
       width: WIDTH,
@@ -211,6 +255,102 @@ export function gradipChart(points: readonly GradipPoint[]): ChartSpec {
         ],
       },
     },
+  };
+}
+
+/**
+ * |GradIP| of every local step of each client's calibration path (log y; RUN_DIR/gradip.json), one
+ * line per client and run, coloured by partition kind, thick when the detector flagged the
+ * client; the detector's initial and later windows are shaded behind the lines.
+ */
+export function gradipStepsChart(
+  points: readonly GradipStepPoint[],
+  windows: readonly StepWindowBand[],
+): ChartSpec {
+  const kinds = (['extreme', 'normal', 'unknown'] as const).filter((k) =>
+    points.some((p) => p.kind === k),
+  );
+  const verdicts = (['flagged', 'not flagged'] as const).filter((v) =>
+    points.some((p) => p.verdict === v),
+  );
+  const steps = points.map((p) => p.step);
+  const maxStep = Math.max(1, ...steps);
+  const scale = { domain: [0.5, maxStep + 0.5], nice: false };
+  const x = {
+    field: 'step',
+    type: 'quantitative',
+    title: 'local step of the calibration path',
+    scale,
+    axis: { format: 'd', tickMinStep: 1 },
+  } as const;
+  const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [];
+  if (windows.length > 0) {
+    const bands = windows.map((w) => ({ ...w, x0: w.from - 0.5, x1: w.to + 0.5 }));
+    layers.push(
+      {
+        data: { values: bands },
+        mark: { type: 'rect', color: '#8c8c8c', opacity: 0.12 },
+        encoding: {
+          x: { field: 'x0', type: 'quantitative', scale },
+          x2: { field: 'x1' },
+        },
+      },
+      {
+        data: {
+          values: bands.map((b) => ({ ...b, mid: (b.x0 + b.x1) / 2, label: b.window })),
+        },
+        mark: { type: 'text', color: '#555555', fontSize: 10, baseline: 'top' },
+        encoding: {
+          x: { field: 'mid', type: 'quantitative', scale },
+          y: { value: 4 },
+          text: { field: 'label', type: 'nominal' },
+        },
+      },
+    );
+  }
+  layers.push({
+    data: { values: points.map((p) => ({ ...p })) },
+    mark: { type: 'line', opacity: 0.8, interpolate: 'linear' },
+    encoding: {
+      x,
+      y: {
+        field: 'absGradip',
+        type: 'quantitative',
+        title: '|GradIP| (log)',
+        scale: { type: 'log' },
+        axis: { format: '.0e', values: decadeTicks(points.map((p) => p.absGradip)) },
+      },
+      color: {
+        field: 'kind',
+        type: 'nominal',
+        title: 'client data',
+        scale: { domain: kinds, range: kinds.map((k) => KIND_COLORS[k]) },
+      },
+      strokeWidth: {
+        field: 'verdict',
+        type: 'ordinal',
+        title: 'detector',
+        legend: { symbolType: 'stroke', symbolStrokeColor: '#555555' },
+        scale: {
+          domain: verdicts,
+          range: verdicts.map((v) => (v === 'flagged' ? 2.6 : 1.1)),
+        },
+      },
+      detail: { field: 'trace', type: 'nominal' },
+      tooltip: [
+        { field: 'trace', type: 'nominal' },
+        { field: 'step', type: 'quantitative' },
+        { field: 'gradip', type: 'quantitative', format: '.3e' },
+        { field: 'verdict', type: 'nominal' },
+      ],
+    },
+  });
+  return {
+    id: 'gradip-steps',
+    title: 'GradIP along the calibration path, per client',
+    caption:
+      '|GradIP| of every local step of each client’s Meerkat-vp calibration path (log scale; the calibration rounds’ unsynchronised local steps, one after another), one line per client and run: red = extreme (single-label) client, blue = mixed; a thick line is a client the detector flagged. Shaded: the detector’s initial and later windows (ρ_later compares mean |GradIP| over them; ρ_quiet is the share of quiet steps in the later one).',
+    spec: { $schema: SCHEMA, width: WIDTH, height: HEIGHT, config: CONFIG, layer: layers },
   };
 }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MeerkatError } from '../errors.js';
 import type { DetectionEvent } from '../events.js';
-import { type RoundMetrics, RUN_FILES, type RunSummary } from '../run-files.js';
+import { type GradipSteps, type RoundMetrics, RUN_FILES, type RunSummary } from '../run-files.js';
 
 /**
  * RUN_DIR/detection.json: Meerkat-vp's detector verdict with each client's ρ_later and ρ_quiet
@@ -23,6 +23,11 @@ export interface RunRecord {
   readonly summary: RunSummary | null;
   /** detection.json, or null when the run has none. */
   readonly detection: Omit<DetectionEvent, 'type'> | null;
+  /**
+   * gradip.json: Meerkat-vp's per-step GradIP of each client's calibration path; null or absent
+   * for runs without one (other methods, runs from before it was written, a detector not yet run).
+   */
+  readonly gradipSteps?: GradipSteps | null;
 }
 
 async function readOptional(path: string): Promise<string | null> {
@@ -64,7 +69,9 @@ function checkRoundMetrics(value: unknown, path: string, line: number): RoundMet
       );
     }
   }
-  for (const key of ['accuracy', 'loss']) {
+  for (const key of ['accuracy', 'loss', 'perplexity']) {
+    // perplexity: causal-lm runs only (absent otherwise).
+    if (key === 'perplexity' && value[key] === undefined) continue;
     if (value[key] !== null && typeof value[key] !== 'number') {
       throw new MeerkatError(
         'MEERKAT_DATA_INVALID',
@@ -84,6 +91,31 @@ function checkRoundMetrics(value: unknown, path: string, line: number): RoundMet
   return value as unknown as RoundMetrics;
 }
 
+function checkGradipSteps(value: unknown, path: string): GradipSteps {
+  const bad = (why: string) => new MeerkatError('MEERKAT_DATA_INVALID', `${path}: ${why}`);
+  if (!isRecord(value) || value.version !== 1 || !Array.isArray(value.clients)) {
+    throw bad("expected a GradipSteps object with 'version': 1 and 'clients'");
+  }
+  value.clients.forEach((c: unknown, i: number) => {
+    const window = (w: unknown) =>
+      isRecord(w) && Number.isInteger(w.start) && Number.isInteger(w.end);
+    if (
+      !isRecord(c) ||
+      typeof c.clientId !== 'string' ||
+      !Array.isArray(c.gradip) ||
+      !c.gradip.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+      !window(c.initialWindow) ||
+      !window(c.laterWindow) ||
+      typeof c.flagged !== 'boolean'
+    ) {
+      throw bad(
+        `clients[${i}] needs 'clientId', 'gradip' (finite numbers), 'initialWindow' and 'laterWindow' ({ start, end }) and 'flagged'`,
+      );
+    }
+  });
+  return value as unknown as GradipSteps;
+}
+
 function checkSummary(value: unknown, path: string): RunSummary {
   if (!isRecord(value) || typeof value.method !== 'string' || !Array.isArray(value.clients)) {
     throw new MeerkatError(
@@ -95,7 +127,7 @@ function checkSummary(value: unknown, path: string): RunSummary {
 }
 
 /**
- * Reads RUN_DIR/{metrics.jsonl, summary.json, config.json, detection.json}. A directory without metrics.jsonl is
+ * Reads RUN_DIR/{metrics.jsonl, summary.json, config.json, detection.json, gradip.json}. A directory without metrics.jsonl is
  * not a run directory (`MEERKAT_FILE_NOT_FOUND`); a malformed line names the file and line number.
  */
 export async function readRunDir(dir: string): Promise<RunRecord> {
@@ -126,5 +158,17 @@ export async function readRunDir(dir: string): Promise<RunRecord> {
     detectionText === null
       ? null
       : (parseJson(detectionPath, detectionText) as Omit<DetectionEvent, 'type'>);
-  return { dir: abs, name: summary?.name ?? basename(abs), config, metrics, summary, detection };
+  const gradipPath = join(abs, RUN_FILES.gradip);
+  const gradipText = await readOptional(gradipPath);
+  const gradipSteps =
+    gradipText === null ? null : checkGradipSteps(parseJson(gradipPath, gradipText), gradipPath);
+  return {
+    dir: abs,
+    name: summary?.name ?? basename(abs),
+    config,
+    metrics,
+    summary,
+    detection,
+    gradipSteps,
+  };
 }

@@ -66,14 +66,19 @@ export interface CurvePoint {
   readonly loss: number | null;
   readonly lossLow: number | null;
   readonly lossHigh: number | null;
+  /** Held-out perplexity (causal-lm runs; null otherwise), mean ± std band over seeds. */
+  readonly perplexity: number | null;
+  readonly perplexityLow: number | null;
+  readonly perplexityHigh: number | null;
   readonly cumulativeBytesPerClient: number;
-  /** Runs that contributed an accuracy at this round. */
+  /** Runs that contributed an accuracy (causal-lm: a perplexity) at this round. */
   readonly runs: number;
 }
 
 interface RoundValues {
   accuracy: number[];
   loss: number[];
+  perplexity: number[];
   bytes: number[];
 }
 
@@ -89,10 +94,11 @@ export function seriesCurves(runs: readonly SeriesRun[]): CurvePoint[] {
   const add = (series: string, round: number, m: Partial<RoundMetrics>) => {
     const rounds = bySeries.get(series) ?? new Map<number, RoundValues>();
     bySeries.set(series, rounds);
-    const values = rounds.get(round) ?? { accuracy: [], loss: [], bytes: [] };
+    const values = rounds.get(round) ?? { accuracy: [], loss: [], perplexity: [], bytes: [] };
     rounds.set(round, values);
     if (typeof m.accuracy === 'number') values.accuracy.push(m.accuracy);
     if (typeof m.loss === 'number') values.loss.push(m.loss);
+    if (typeof m.perplexity === 'number') values.perplexity.push(m.perplexity);
     if (typeof m.cumulativeBytesPerClient === 'number') {
       values.bytes.push(m.cumulativeBytesPerClient);
     }
@@ -102,6 +108,10 @@ export function seriesCurves(runs: readonly SeriesRun[]): CurvePoint[] {
     if (typeof initial === 'number') {
       add(series, 0, { accuracy: initial, cumulativeBytesPerClient: 0 });
     }
+    const initialPerplexity = run.summary?.initialPerplexity;
+    if (typeof initialPerplexity === 'number') {
+      add(series, 0, { perplexity: initialPerplexity, cumulativeBytesPerClient: 0 });
+    }
     for (const m of run.metrics) add(series, m.round, m);
   }
   const points: CurvePoint[] = [];
@@ -110,6 +120,7 @@ export function seriesCurves(runs: readonly SeriesRun[]): CurvePoint[] {
       const v = rounds.get(round) as RoundValues;
       const [accuracy, accuracyLow, accuracyHigh] = band(v.accuracy);
       const [loss, lossLow, lossHigh] = band(v.loss);
+      const [perplexity, perplexityLow, perplexityHigh] = band(v.perplexity);
       points.push({
         series,
         round,
@@ -119,8 +130,11 @@ export function seriesCurves(runs: readonly SeriesRun[]): CurvePoint[] {
         loss,
         lossLow,
         lossHigh,
+        perplexity,
+        perplexityLow,
+        perplexityHigh,
         cumulativeBytesPerClient: v.bytes.length === 0 ? 0 : meanStd(v.bytes).mean,
-        runs: v.accuracy.length,
+        runs: v.accuracy.length > 0 ? v.accuracy.length : v.perplexity.length,
       });
     }
   }
@@ -138,10 +152,14 @@ export interface GradipPoint {
   readonly absGradip: number;
 }
 
-/** |GradIP| per client and round, for every run that recorded GradIP; zeros are dropped (log axis). */
+/**
+ * |GradIP| per client and round, for every run that recorded GradIP and has no per-step series
+ * (`gradipStepPoints` draws those); zeros are dropped (log axis).
+ */
 export function gradipPoints(runs: readonly SeriesRun[]): GradipPoint[] {
   const points: GradipPoint[] = [];
   for (const { run } of runs) {
+    if (hasGradipSteps(run)) continue;
     const kinds = new Map(run.summary?.clients.map((c) => [c.id, c.kind]) ?? []);
     for (const m of run.metrics) {
       for (const [client, value] of Object.entries(m.gradip)) {
@@ -159,4 +177,75 @@ export function gradipPoints(runs: readonly SeriesRun[]): GradipPoint[] {
     }
   }
   return points;
+}
+
+/** Whether the run has gradip.json with at least one client's calibration path. */
+export function hasGradipSteps(run: RunRecord): boolean {
+  return (run.gradipSteps?.clients.length ?? 0) > 0;
+}
+
+/** One step of one client's calibration path in one run (gradip.json). */
+export interface GradipStepPoint {
+  readonly run: string;
+  readonly client: string;
+  /** `run/client`, unique across the report (one line each). */
+  readonly trace: string;
+  readonly kind: ClientKind | 'unknown';
+  /** The detector's verdict on the client. */
+  readonly verdict: 'flagged' | 'not flagged';
+  /** Local step of the calibration path, 1-based. */
+  readonly step: number;
+  readonly gradip: number;
+  readonly absGradip: number;
+}
+
+/**
+ * |GradIP| per local step of every client's calibration path, for runs with gradip.json; zeros
+ * are dropped (log axis).
+ */
+export function gradipStepPoints(runs: readonly SeriesRun[]): GradipStepPoint[] {
+  const points: GradipStepPoint[] = [];
+  for (const { run } of runs) {
+    for (const c of run.gradipSteps?.clients ?? []) {
+      c.gradip.forEach((gradip, t) => {
+        const absGradip = Math.abs(gradip);
+        if (!(absGradip > 0) || !Number.isFinite(absGradip)) return;
+        points.push({
+          run: run.name,
+          client: c.clientId,
+          trace: `${run.name}/${c.clientId}`,
+          kind: c.kind ?? 'unknown',
+          verdict: c.flagged ? 'flagged' : 'not flagged',
+          step: t + 1,
+          gradip,
+          absGradip,
+        });
+      });
+    }
+  }
+  return points;
+}
+
+/** A detector window drawn behind the per-step chart: steps `from` … `to` (1-based, inclusive). */
+export interface StepWindowBand {
+  readonly window: 'initial window' | 'later window';
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The distinct detector windows of the runs' calibration paths (one band each, 1-based steps). */
+export function gradipWindowBands(runs: readonly SeriesRun[]): StepWindowBand[] {
+  const seen = new Map<string, StepWindowBand>();
+  for (const { run } of runs) {
+    for (const c of run.gradipSteps?.clients ?? []) {
+      for (const [window, w] of [
+        ['initial window', c.initialWindow],
+        ['later window', c.laterWindow],
+      ] as const) {
+        const band = { window, from: w.start + 1, to: w.end };
+        seen.set(`${window}:${band.from}:${band.to}`, band);
+      }
+    }
+  }
+  return [...seen.values()];
 }

@@ -15,6 +15,8 @@ function pm(values: readonly (number | null | undefined)[], format: (v: number) 
 /** Final metrics per series: mean ± std over its runs (seeds). */
 export function finalMetricsTable(runs: readonly SeriesRun[]): string {
   const series = [...new Set(runs.map((r) => r.series))];
+  // Causal-lm runs report held-out perplexity.
+  const ppl = runs.some((r) => typeof r.run.summary?.finalPerplexity === 'number');
   const rows = series.map((name) => {
     const group = runs.filter((r) => r.series === name).map((r) => r.run);
     const s = group.map((r) => r.summary);
@@ -29,6 +31,18 @@ export function finalMetricsTable(runs: readonly SeriesRun[]): string {
         s.map((x) => x?.finalAccuracy),
         (v) => formatPercent(v),
       ),
+      ...(ppl
+        ? [
+            pm(
+              s.map((x) => x?.initialPerplexity),
+              (v) => formatNumber(v),
+            ),
+            pm(
+              s.map((x) => x?.finalPerplexity),
+              (v) => formatNumber(v),
+            ),
+          ]
+        : []),
       pm(
         s.map((x) => x?.finalLoss),
         (v) => formatNumber(v),
@@ -58,6 +72,7 @@ export function finalMetricsTable(runs: readonly SeriesRun[]): string {
       'runs',
       'initial acc.',
       'final acc.',
+      ...(ppl ? ['initial perplexity', 'final perplexity'] : []),
       'final loss',
       'bytes up / client',
       'bytes down / client',

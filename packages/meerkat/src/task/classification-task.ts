@@ -1,5 +1,9 @@
-import type { LmTokenizer } from '@meerkat/lm';
+import type { LlamaModel, LmTokenizer } from '@meerkat/lm';
+import type { Tensor } from '@meerkat/tensor';
+import type { LabeledExample } from '../data/labeled-example.js';
 import { MeerkatError } from '../errors.js';
+import { verbalizerLoss, verbalizerLossTensor } from '../model/verbalizer-loss.js';
+import type { TaskEvaluation, TrainingTask } from './training-task.js';
 
 /**
  * A classification task as a language-model prompt: `template` with `{text}` replaced by the
@@ -7,7 +11,8 @@ import { MeerkatError } from '../errors.js';
  * word(s) the model should continue with. Prompts are capped at `maxTokens` tokens (BOS
  * included) by shortening the text, never the template. Encodings are cached per text.
  */
-export class ClassificationTask {
+export class ClassificationTask implements TrainingTask {
+  readonly kind = 'classification' as const;
   readonly labels: readonly string[];
   /** Token ids of each label's word, as they follow the prompt (index = label id). */
   readonly labelTokens: readonly Uint32Array[];
@@ -86,5 +91,47 @@ export class ClassificationTask {
     const out = Uint32Array.from(ids.slice(0, this.maxTokens));
     this.cache.set(text, out);
     return out;
+  }
+
+  /** `verbalizerLossTensor` scores every label word, single- or multi-token. */
+  readonly differentiable = true;
+
+  /** `verbalizerLoss` of the batch's prompts against their label ids. */
+  async batchLoss(
+    model: LlamaModel,
+    examples: readonly LabeledExample[],
+    labels: ArrayLike<number>,
+  ): Promise<number> {
+    const prompts = examples.map((e) => this.encode(e.text));
+    return (await verbalizerLoss(model, this, prompts, labels)).loss;
+  }
+
+  /** `verbalizerLossTensor` of the batch (single- or multi-token label words). */
+  batchLossTensor(
+    model: LlamaModel,
+    examples: readonly LabeledExample[],
+    labels: ArrayLike<number>,
+  ): Tensor {
+    const prompts = examples.map((e) => this.encode(e.text));
+    return verbalizerLossTensor(model, this, prompts, labels);
+  }
+
+  /** Restricted loss and accuracy of held-out examples (no perplexity). */
+  async evaluate(
+    model: LlamaModel,
+    examples: readonly LabeledExample[],
+    labels: ArrayLike<number>,
+    batchSize: number,
+  ): Promise<TaskEvaluation> {
+    const prompts = examples.map((e) => this.encode(e.text));
+    const r = await verbalizerLoss(model, this, prompts, labels, batchSize);
+    let hits = 0;
+    for (let i = 0; i < prompts.length; i++) if (r.predictions[i] === labels[i]) hits++;
+    return {
+      loss: r.loss,
+      accuracy: hits / prompts.length,
+      perplexity: null,
+      examples: prompts.length,
+    };
   }
 }

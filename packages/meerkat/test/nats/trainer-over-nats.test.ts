@@ -63,3 +63,44 @@ describe.skipIf(!HAVE_STORIES)(SUITE, () => {
     expect(info.state.messages).toBe(4 + 4 * 3);
   }, 120_000);
 });
+
+/** Meerkat-vp over NATS writes the same RUN_DIR/gradip.json (the per-step calibration path) as the simulation. */
+const VP_SUITE = `Meerkat-vp over NATS: gradip.json (stories260K)${STORIES_SKIP_NOTE}`;
+describe.skipIf(!HAVE_STORIES)(VP_SUITE, () => {
+  let fx: NatsFixture;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    fx = await startNatsFixture({ run: 'vp', clientIds: [] });
+    nc = await fx.connect('coordinator');
+  }, 20_000);
+
+  afterAll(async () => {
+    await nc?.close();
+    await fx?.close();
+  });
+
+  it('equals the in-process simulation’s, step for step', async () => {
+    const overrides = {
+      method: 'meerkat-vp',
+      clients: 3,
+      rounds: 2,
+      localSteps: 2,
+      mask: { energyExamples: 0, calibration: { batches: 1, batchSize: 2, seqLen: 16 } },
+      evaluation: { every: 2, testSize: 8, initial: false },
+      vp: { calibrationSteps: 6, detector: { initialSteps: 2, laterSteps: 3 } },
+    };
+    const localDir = tempRunDir();
+    await train(tinyConfig(localDir, overrides));
+    const transport = new NatsTransport({ nc, subjects: fx.subjects, serialClients: true });
+    await transport.prepare();
+    const remoteDir = tempRunDir();
+    await train(tinyConfig(remoteDir, overrides), transport);
+    const local = readFileSync(`${localDir}/gradip.json`, 'utf8');
+    const remote = readFileSync(`${remoteDir}/gradip.json`, 'utf8');
+    expect(JSON.parse(remote).clients.map((c: { gradip: number[] }) => c.gradip.length)).toEqual([
+      6, 6, 6,
+    ]);
+    expect(remote).toBe(local);
+  }, 120_000);
+});

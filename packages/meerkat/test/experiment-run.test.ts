@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/run-cli.js';
 import type { RunSummary } from '../src/run-files.js';
+import { memoryIo } from './memory-io.js';
 import { HAVE_STORIES, STORIES_SKIP_NOTE } from './stories.js';
 import { calibrateTinyMask, cli, tinyRunConfig } from './tiny-cli-runs.js';
 
@@ -66,9 +68,39 @@ describe.skipIf(!HAVE_STORIES)(`meerkat experiment${STORIES_SKIP_NOTE}`, () => {
     expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 
+  it('prints and records the total wall time of the invocation that trained the cells', () => {
+    expect(first.out).toMatch(/\ntotal wall time: [^(\n]+ \(model loading, 2 cells trained\)\n$/);
+    expect(second.out).toMatch(/total wall time: .* 0 cells trained\)\n$/);
+    // The second invocation trained nothing: results.md keeps the first one's time.
+    const md = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/Total wall time: .* for the 2 cells trained in one invocation/);
+  });
+
   it('skips finished cells when run again', () => {
     expect(second.err).toContain('[1/2] method-meerkat_seed-0: finished before, skipped');
     expect(second.err).toContain('[2/2] method-meerkat_seed-1: finished before, skipped');
     expect(second.out).toContain('ran 0 cell(s), skipped 2');
+  });
+});
+
+describe('meerkat experiment (comparisons)', () => {
+  it('refuses a comparison that selects no series before anything runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meerkat-experiment-cmp-'));
+    writeFileSync(
+      join(dir, 'bad.json'),
+      JSON.stringify({
+        name: 'bad',
+        base: { model: 'no-such-model' },
+        grid: { method: ['meerkat', 'full-zo'], seed: [0, 1] },
+        comparisons: [{ a: { method: 'meerkat' }, b: { method: 'fullzo' }, metric: 'finalLoss' }],
+      }),
+    );
+    const io = memoryIo(dir);
+    const code = await runCli(['experiment', 'bad.json'], io);
+    expect(code).not.toBe(0);
+    expect(io.err()).toContain(
+      'comparisons.0.b.method: selects no series: "fullzo" is not among the grid\'s method values ("meerkat", "full-zo")',
+    );
+    expect(existsSync(join(dir, 'results'))).toBe(false);
   });
 });

@@ -87,6 +87,7 @@ export class Coordinator {
   /** Causal-lm runs report perplexity (metrics, summary); classification runs do not. */
   private readonly causalLm: boolean;
   private initialPerplexity: number | null = null;
+  private initialLoss: number | null = null;
   private lastEvaluation: TrainerState['lastEvaluation'] = null;
   private startedAt = new Date().toISOString();
   private secondsBefore = 0;
@@ -135,6 +136,7 @@ export class Coordinator {
       this.totals = { ...r.totals };
       this.initialAccuracy = r.initialAccuracy;
       this.initialPerplexity = r.initialPerplexity ?? null;
+      this.initialLoss = r.initialLoss ?? null;
       this.lastEvaluation = r.lastEvaluation;
       if (r.divergenceReferences !== undefined) this.divergence?.restore(r.divergenceReferences);
       this.startedAt = r.startedAt;
@@ -177,6 +179,7 @@ export class Coordinator {
       const e = { perplexity: null, ...(await this.o.evaluate(aggregator.theta())) };
       this.initialAccuracy = e.accuracy;
       this.initialPerplexity = e.perplexity;
+      this.initialLoss = e.loss;
       this.divergence?.startingEvaluation(e.loss);
       yield { type: 'evaluation', round: 0, ...e };
     }
@@ -483,6 +486,7 @@ export class Coordinator {
       totals: this.totals,
       initialAccuracy: this.initialAccuracy,
       ...(this.causalLm ? { initialPerplexity: this.initialPerplexity } : {}),
+      initialLoss: this.initialLoss,
       lastEvaluation: this.lastEvaluation,
       ...(this.divergence === null ? {} : { divergenceReferences: this.divergence.references() }),
       maskFingerprint: this.o.layoutFingerprint,
@@ -507,6 +511,7 @@ export class Coordinator {
       localSteps: config.localSteps,
       finalAccuracy: this.lastEvaluation?.accuracy ?? null,
       finalLoss: this.lastEvaluation?.loss ?? null,
+      initialLoss: this.initialLoss,
       initialAccuracy: this.initialAccuracy,
       ...(this.causalLm
         ? {

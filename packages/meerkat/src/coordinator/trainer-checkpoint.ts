@@ -30,6 +30,8 @@ export interface TrainerState {
   readonly initialAccuracy: number | null;
   /** Causal-lm runs: the initial model's perplexity (absent in classification checkpoints). */
   readonly initialPerplexity?: number | null;
+  /** Held-out loss of the initial model (absent in checkpoints written before it existed). */
+  readonly initialLoss?: number | null;
   readonly lastEvaluation: {
     /** Null for causal-lm. */
     readonly accuracy: number | null;

@@ -1,8 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type ConfigIssue, formatConfigIssue, MeerkatError } from '../errors.js';
+import { comparisonIssues } from './comparisons.js';
 
 const jsonValue: z.ZodType<unknown> = z.unknown();
+
+/** Per-seed metrics a comparison can test (fields of `SeriesResult`). */
+export const COMPARISON_METRICS = ['finalAccuracy', 'finalLoss', 'finalPerplexity'] as const;
+export type ComparisonMetric = (typeof COMPARISON_METRICS)[number];
 /** A dotted run-config path such as `localSteps` or `vp.calibrationSteps`. */
 const configPath = z
   .string()
@@ -33,6 +38,20 @@ export const experimentConfigSchema = z.strictObject({
     .default([]),
   /** Cells run at once, each in its own process (the wasm engine is single-threaded). */
   parallel: z.number().int().min(1).max(16).default(1),
+  /**
+   * Welch's t-tests that results.md reports (a "Comparisons" table). `a` and `b` select series by
+   * grid values (axis → value, any axis but `seed`); every series matching `a` is compared with
+   * the series that has the same values except for `b`'s. `metric` is averaged over seeds.
+   */
+  comparisons: z
+    .array(
+      z.strictObject({
+        a: z.record(configPath, jsonValue),
+        b: z.record(configPath, jsonValue),
+        metric: z.enum(COMPARISON_METRICS),
+      }),
+    )
+    .default([]),
 });
 
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
@@ -71,6 +90,17 @@ export function parseExperimentConfig(
       {
         issues: [issue],
       },
+    );
+  }
+  // A comparison that selects no series is refused now, before any cell trains.
+  const comparisonProblems = comparisonIssues(parsed.data);
+  if (comparisonProblems.length > 0) {
+    throw new MeerkatError(
+      'MEERKAT_CONFIG_INVALID',
+      `invalid ${source}: comparisons must each select series of the grid (${comparisonProblems.length} problem${comparisonProblems.length === 1 ? '' : 's'}):\n${comparisonProblems
+        .map((i) => `  ${formatConfigIssue(i)}`)
+        .join('\n')}`,
+      { issues: comparisonProblems },
     );
   }
   return parsed.data;

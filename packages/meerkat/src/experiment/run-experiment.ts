@@ -342,7 +342,8 @@ async function masksOfCells(
       calibration: meta?.inputs.calibration ?? config.mask.calibration,
       backend: meta?.inputs.backend ?? null,
       seconds: meta?.seconds ?? null,
-      calibratedNow: now.get(key)?.calibratedNow ?? false,
+      createdAt: meta?.createdAt ?? null,
+      origin: now.has(key) ? (now.get(key)?.calibratedNow ? 'calibrated' : 'reused') : null,
       cells: group.map((c) => c.cell.id),
       series: [...new Set(group.map((c) => c.cell.series))],
     });

@@ -19,6 +19,7 @@ import {
   gradipPoints,
   gradipStepPoints,
   gradipWindowBands,
+  referenceLines,
   runMethod,
   type SeriesRun,
   seriesCurves,
@@ -110,9 +111,10 @@ export async function buildReport(
   // Causal-lm runs have perplexity instead of accuracy: a perplexity chart, no accuracy charts.
   const perplexity = curves.some((p) => p.perplexity !== null);
   const accuracy = curves.some((p) => p.accuracy !== null) || !perplexity;
-  const charts: ChartSpec[] = accuracy ? [accuracyByRoundChart(curves)] : [];
+  const references = referenceLines(runs);
+  const charts: ChartSpec[] = accuracy ? [accuracyByRoundChart(curves, references.accuracy)] : [];
   if (perplexity) charts.push(perplexityByRoundChart(curves));
-  if (curves.some((p) => p.loss !== null)) charts.push(lossByRoundChart(curves));
+  if (curves.some((p) => p.loss !== null)) charts.push(lossByRoundChart(curves, references.loss));
   if (accuracy) charts.push(accuracyByBytesChart(curves));
   // Runs with gradip.json get GradIP per step of the calibration path; the others per round.
   const gradipSteps = gradipStepPoints(series);

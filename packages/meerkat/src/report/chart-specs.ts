@@ -47,14 +47,55 @@ export function decadeTicks(values: readonly number[]): number[] {
   return ticks;
 }
 
-/** Accuracy (mean line, ±1 std band over seeds) against rounds. */
-export function accuracyByRoundChart(points: readonly CurvePoint[]): ChartSpec {
+/** A horizontal reference line: a figure the curves are judged against (e.g. the majority rate). */
+export interface ReferenceLine {
+  readonly label: string;
+  readonly value: number;
+}
+
+/** One layer of a layered chart. */
+type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
+
+/** Dashed grey rules with their labels at the right edge (none when there are no references). */
+function referenceLayers(references: readonly ReferenceLine[], format: string): Layer[] {
+  if (references.length === 0) return [];
+  const data = { values: references.map((r) => ({ ...r })) };
+  return [
+    {
+      data,
+      mark: { type: 'rule', strokeDash: [6, 4], color: '#777777' },
+      encoding: { y: { field: 'value', type: 'quantitative' } },
+    },
+    {
+      data,
+      mark: { type: 'text', align: 'right', dy: -6, x: 'width', color: '#555555', fontSize: 11 },
+      encoding: {
+        y: { field: 'value', type: 'quantitative' },
+        text: { field: 'text', type: 'nominal' },
+      },
+      transform: [
+        { calculate: `datum.label + ' ' + format(datum.value, '${format}')`, as: 'text' },
+      ],
+    },
+  ];
+}
+
+function referenceCaption(references: readonly ReferenceLine[]): string {
+  return references.length === 0
+    ? ''
+    : ` Dashed lines: ${references.map((r) => r.label).join(', ')}.`;
+}
+
+/** Accuracy (mean line, ±1 std band over seeds) against rounds, with optional reference lines. */
+export function accuracyByRoundChart(
+  points: readonly CurvePoint[],
+  references: readonly ReferenceLine[] = [],
+): ChartSpec {
   const values = points.filter((p) => p.accuracy !== null);
   return {
     id: 'accuracy-rounds',
     title: 'Test accuracy by round',
-    caption:
-      'Mean over the runs of each method (seeds); the band is ± one standard deviation. Round 0 is the initial model.',
+    caption: `Mean over the runs of each method (seeds); the band is ± one standard deviation. Round 0 is the initial model.${referenceCaption(references)}`,
     spec: {
       $schema: SCHEMA,
       width: WIDTH,
@@ -84,18 +125,22 @@ export function accuracyByRoundChart(points: readonly CurvePoint[]): ChartSpec {
             },
           },
         },
+        ...referenceLayers(references, '.1%'),
       ],
     },
   };
 }
 
 /** Test loss (mean ± std band) against rounds: at this scale loss moves before accuracy does. */
-export function lossByRoundChart(points: readonly CurvePoint[]): ChartSpec {
+export function lossByRoundChart(
+  points: readonly CurvePoint[],
+  references: readonly ReferenceLine[] = [],
+): ChartSpec {
   const values = points.filter((p) => p.loss !== null);
   return {
     id: 'loss-rounds',
     title: 'Test loss by round',
-    caption: 'Mean test loss (± one standard deviation over seeds).',
+    caption: `Mean test loss (± one standard deviation over seeds).${referenceCaption(references)}`,
     spec: {
       $schema: SCHEMA,
       width: WIDTH,
@@ -124,6 +169,7 @@ export function lossByRoundChart(points: readonly CurvePoint[]): ChartSpec {
             },
           },
         },
+        ...referenceLayers(references, '.3f'),
       ],
     },
   };

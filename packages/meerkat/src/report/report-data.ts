@@ -105,8 +105,13 @@ export function seriesCurves(runs: readonly SeriesRun[]): CurvePoint[] {
   };
   for (const { run, series } of runs) {
     const initial = run.summary?.initialAccuracy;
-    if (typeof initial === 'number') {
-      add(series, 0, { accuracy: initial, cumulativeBytesPerClient: 0 });
+    const initialLoss = run.summary?.initialLoss;
+    if (typeof initial === 'number' || typeof initialLoss === 'number') {
+      add(series, 0, {
+        ...(typeof initial === 'number' ? { accuracy: initial } : {}),
+        ...(typeof initialLoss === 'number' ? { loss: initialLoss } : {}),
+        cumulativeBytesPerClient: 0,
+      });
     }
     const initialPerplexity = run.summary?.initialPerplexity;
     if (typeof initialPerplexity === 'number') {
@@ -248,4 +253,36 @@ export function gradipWindowBands(runs: readonly SeriesRun[]): StepWindowBand[] 
     }
   }
   return [...seen.values()];
+}
+
+/**
+ * The reference lines of classification runs: the zero-shot model (round 0) and, from
+ * summary.json `references`, the majority rate (accuracy chart) and the class prior's loss (loss
+ * chart). Each is drawn only when every run agrees on it (the same model and evaluated examples).
+ */
+export function referenceLines(runs: readonly RunRecord[]): {
+  accuracy: { label: string; value: number }[];
+  loss: { label: string; value: number }[];
+} {
+  const shared = <T>(values: readonly (T | null | undefined)[]): T | undefined => {
+    const first = values[0];
+    if (first === null || first === undefined) return undefined;
+    return values.every((v) => v === first) ? first : undefined;
+  };
+  const summaries = runs.map((r) => r.summary);
+  const prior = shared(summaries.map((s) => s?.references?.priorLoss));
+  const majority = shared(summaries.map((s) => s?.references?.majorityAccuracy));
+  const label = summaries[0]?.references?.majorityLabel;
+  const zeroShot = shared(summaries.map((s) => s?.initialAccuracy));
+  const zeroShotLoss = shared(summaries.map((s) => s?.initialLoss));
+  const accuracy: { label: string; value: number }[] = [];
+  const loss: { label: string; value: number }[] = [];
+  if (majority !== undefined)
+    accuracy.push({ label: `majority class (${label})`, value: majority });
+  if (zeroShot !== undefined && majority !== undefined)
+    accuracy.push({ label: 'zero-shot', value: zeroShot });
+  if (prior !== undefined) loss.push({ label: 'class prior', value: prior });
+  if (zeroShotLoss !== undefined && prior !== undefined)
+    loss.push({ label: 'zero-shot', value: zeroShotLoss });
+  return { accuracy, loss };
 }

@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { ExperimentCell } from '../../experiment/expand-grid.js';
 import { loadExperimentConfig } from '../../experiment/experiment-config.js';
-import { type CellRunner, runExperiment } from '../../experiment/run-experiment.js';
+import { MASK_CACHE_DIR_NAME } from '../../experiment/mask-cache.js';
+import {
+  type CellRunner,
+  cellStartedBefore,
+  runExperiment,
+} from '../../experiment/run-experiment.js';
 import { Meerkat } from '../../meerkat.js';
-import { RUN_FILES } from '../../run-files.js';
 import { builtCliPath } from '../built-cli.js';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -17,17 +21,10 @@ import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { driveTraining } from '../train-driver.js';
 
-/** A cell whose run directory has rounds on disk but no summary is continued, not restarted. */
-function startedBefore(runDir: string): boolean {
-  return (
-    existsSync(join(runDir, RUN_FILES.checkpoint)) || existsSync(join(runDir, RUN_FILES.metrics))
-  );
-}
-
 function inProcessRunner(io: CliIo, baseDir: string): CellRunner {
   return async (config, cell) => {
     const runDir = config.runDir as string;
-    const trainer = startedBefore(runDir)
+    const trainer = cellStartedBefore(runDir)
       ? Meerkat.resume(runDir)
       : new Meerkat(config, { baseDir });
     const progress = io.stderr.isTTY === true ? new ProgressReporter(io.stderr, cell.id) : null;
@@ -39,7 +36,7 @@ function childProcessRunner(io: CliIo, cli: string, baseDir: string): CellRunner
   return async (config, cell: ExperimentCell) => {
     const runDir = config.runDir as string;
     let args: string[];
-    if (startedBefore(runDir)) args = ['train', '--resume', runDir, '--quiet'];
+    if (cellStartedBefore(runDir)) args = ['train', '--resume', runDir, '--quiet'];
     else {
       const file = `${runDir}.config.json`;
       await mkdir(dirname(file), { recursive: true });
@@ -110,6 +107,19 @@ export const experimentCommand: CliCommand = {
           'train only the cells whose id contains TEXT (e.g. seed-0); the table covers every finished cell',
       },
       {
+        name: 'mask-cache',
+        type: 'string',
+        value: 'DIR',
+        description:
+          'where calibrated masks are cached and shared between cells and experiments (one calibration per model, backend, density, calibration settings and seed)',
+        defaultText: `<out>/../${MASK_CACHE_DIR_NAME}`,
+      },
+      {
+        name: 'no-mask-cache',
+        type: 'boolean',
+        description: 'let every cell calibrate its own mask, as `meerkat train` does',
+      },
+      {
         name: 'dry-run',
         type: 'boolean',
         description: 'list the cells and what would run, train nothing',
@@ -118,6 +128,7 @@ export const experimentCommand: CliCommand = {
     notes: ['Example: meerkat experiment experiments/vp-vs-meerkat.json'],
   },
   async run(args, io) {
+    const startedAt = performance.now();
     const file = resolvePath(io, args.positionals[0] as string);
     const experiment = await loadExperimentConfig(file);
     const baseDir = dirname(file);
@@ -154,11 +165,34 @@ export const experimentCommand: CliCommand = {
       }
     }
     const only = args.string('only');
+    const maskCacheArg = args.string('mask-cache');
+    const shown = (path: string) => {
+      const rel = relative(io.cwd, path);
+      return rel.startsWith('..') || rel === '' ? path : rel;
+    };
     const outcome = await runExperiment(experiment, {
       outDir,
       baseDir,
       runCell,
       parallel,
+      startedAt,
+      ...(args.flag('no-mask-cache')
+        ? { maskCacheDir: null }
+        : maskCacheArg === undefined
+          ? {}
+          : { maskCacheDir: resolvePath(io, maskCacheArg) }),
+      onMask: (e) => {
+        if (e.type === 'calibrating') {
+          const c = e.inputs.calibration;
+          io.stderr.write(
+            `mask for seed ${e.seed}: calibrating (density ${e.inputs.density}, ${c.batches} × ${c.batchSize} × ${c.seqLen} tokens of ${c.corpus} on ${e.inputs.backend}) …\n`,
+          );
+        } else if (e.type === 'calibrated') {
+          io.stderr.write(
+            `mask for seed ${e.seed}: calibrated in ${formatSeconds(e.seconds)}; cached at ${shown(e.file)}\n`,
+          );
+        } else io.stderr.write(`mask for seed ${e.seed}: reusing ${shown(e.file)}\n`);
+      },
       command: `meerkat experiment ${basename(dirname(file))}/${basename(file)}`,
       ...(model === undefined ? {} : { patch: { model } }),
       dryRun: args.flag('dry-run'),
@@ -179,6 +213,11 @@ export const experimentCommand: CliCommand = {
     io.stdout.write(outcome.resultsMarkdown);
     io.stdout.write(
       `\nran ${outcome.ran} cell(s), skipped ${outcome.skipped}; wrote ${outcome.files.markdown}, ${outcome.files.json}, ${outcome.files.report}\n`,
+    );
+    const calibrated = outcome.masks.filter((m) => m.calibratedNow);
+    const reused = outcome.masks.length - calibrated.length;
+    io.stdout.write(
+      `total wall time: ${formatSeconds((performance.now() - startedAt) / 1000)} (model loading${calibrated.length > 0 ? `, ${calibrated.length} mask calibration${calibrated.length === 1 ? '' : 's'}` : ''}${reused > 0 ? `, ${reused} cached mask${reused === 1 ? '' : 's'} reused` : ''}, ${outcome.ran} cell${outcome.ran === 1 ? '' : 's'} trained)\n`,
     );
     return 0;
   },

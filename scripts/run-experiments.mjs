@@ -19,6 +19,7 @@ const cli = join(root, 'packages', 'meerkat', 'dist', 'cli.js');
 const experimentsDir = join(root, 'experiments');
 const DEFAULT_FILES = [
   'baselines.json',
+  'baselines-long.json',
   'sync-frequency.json',
   'gradip.json',
   'vp-vs-meerkat.json',

@@ -2,11 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the demo model lives, relative to the repository root (or the working directory). */
-export const DEMO_MODEL_RELATIVE = join('..', 'shared', 'models', 'stories260K');
-
-/** The model the demo fetches (into the Hugging Face cache) when there is none beside the repository. */
+/**
+ * The demo's model: stories15M, the smallest model here that learns the task (DESIGN.md §7);
+ * stories260K cannot move off the class prior at all.
+ */
 export const DEMO_FETCHED_MODEL = 'stories15M';
+
+/** A local copy of it, relative to the repository root (or the working directory), used when present. */
+export const DEMO_MODEL_RELATIVE = join('..', 'shared', 'models', DEMO_FETCHED_MODEL);
 
 /** The monorepo root above `from` (a package.json with `workspaces`), or null. */
 function findRepoRoot(from: string): string | null {

@@ -31,8 +31,10 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
 
 /** Seconds as `42.1 s` or `3 min 07 s`. */
 export function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds - 60 * m);
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  // Round to whole seconds first, so 119.6 s reads "2 min 00 s", never "1 min 60 s".
+  const whole = Math.round(seconds);
+  const m = Math.floor(whole / 60);
+  const s = whole - 60 * m;
   return `${m} min ${String(s).padStart(2, '0')} s`;
 }

@@ -22,22 +22,27 @@ import { describeDetection, driveTraining } from '../train-driver.js';
 const DEMO_NAME = 'meerkat-demo';
 
 /**
- * The demo's sizes on stories15M with ONNX Runtime, chosen on a validation split carved from the
- * training data (never the test split) to finish within 5 minutes on 2 CPU cores (README, "The
- * demo"): zeroth-order training learns the class prior within ≈ 6 rounds at lr 2e-2 (1e-2 takes
- * twice as long, 5e-2 and above are noisy); a 60-step calibration path with windows of 1/5 and 2/5
- * of it separates the single-label clients' GradIP within the time; evaluations every 4 rounds.
+ * The demo's sizes on stories15M with ONNX Runtime, chosen on a 400-e-mail validation split carved
+ * from the training data (never the test split), to finish within 5 minutes on 2 CPU cores:
+ * - lr 1e-2, the default for a 0.1% mask: 3e-2 learned the prior faster on one seed but diverged
+ *   on another (experiments/baselines.json);
+ * - 6 clients as in the experiments (one all-spam, one all-ham, four Dirichlet(0.5));
+ * - a 100-step GradIP calibration path with windows of 20 and 40 steps;
+ * - flagged clients keep their 5 local steps: the detector's verdicts are reported, not acted on.
+ *   On the validation split, early-stopping them (1 step per round) ended at 63.0% / loss 0.659
+ *   against 66.0% / 0.648 without, because Dirichlet(0.5) clients that hold nearly one label are
+ *   flagged too and the remaining updates lean to the other label.
  */
 export const DEMO_DEFAULTS = {
-  clients: 10,
-  rounds: 16,
+  clients: 6,
+  rounds: 21,
   localSteps: 5,
   lr: 1e-2,
   calibrationSteps: 100,
   calibrationBatches: 8,
   testSize: 200,
   batchSize: 8,
-  evaluateEvery: 4,
+  evaluateEvery: 7,
 } as const;
 
 /**
@@ -70,7 +75,7 @@ export const demoCommand: CliCommand = {
   spec: {
     name: 'demo',
     summary:
-      'The end-to-end demo on stories15M: calibrate a 0.1% mask on Moby-Dick, train Meerkat-vp on SpamAssassin across 10 clients (one all-spam, one all-ham, eight IID), detect the extreme clients from GradIP, print the test accuracy and loss beside the zero-shot, majority-class and class-prior figures, and write an HTML report.',
+      "The end-to-end demo on stories15M: calibrate a 0.1% mask on Moby-Dick, run Meerkat-vp's GradIP calibration round on SpamAssassin across 6 clients (one all-spam, one all-ham, four Dirichlet(0.5)) and report its detection verdicts, train 20 Meerkat rounds, print the test accuracy and loss beside the zero-shot, majority-class and class-prior figures, and write an HTML report.",
     positionals: [],
     flags: [
       {
@@ -186,12 +191,13 @@ export const demoCommand: CliCommand = {
       loaded.dispose();
     }
 
-    // 2. Meerkat-vp across 10 clients, two of them single-label.
-    log(
-      'step 2/3: training Meerkat-vp on SpamAssassin across 10 clients (one all-spam, one all-ham, eight IID); round 1 is the GradIP calibration round',
-    );
+    // 2. A GradIP calibration round and Meerkat rounds across 6 clients, two of them single-label.
     const rounds = args.number('rounds') ?? DEMO_DEFAULTS.rounds;
     const calibrationSteps = args.number('calibration-steps') ?? DEMO_DEFAULTS.calibrationSteps;
+    const localSteps = args.number('local-steps') ?? DEMO_DEFAULTS.localSteps;
+    log(
+      `step 2/3: training on SpamAssassin across ${DEMO_DEFAULTS.clients} clients (one all-spam, one all-ham, the rest Dirichlet α = 0.5); round 1 is Meerkat-vp's GradIP calibration round (${calibrationSteps} unsynchronised steps per client), then Meerkat rounds of ${localSteps} steps; flagged clients are reported and keep training`,
+    );
     const trainer = new Meerkat({
       name: DEMO_NAME,
       method: 'meerkat-vp',
@@ -203,11 +209,11 @@ export const demoCommand: CliCommand = {
       batchSize: DEMO_DEFAULTS.batchSize,
       lr: DEMO_DEFAULTS.lr,
       rounds,
-      localSteps: args.number('local-steps') ?? DEMO_DEFAULTS.localSteps,
+      localSteps,
       partition: {
         kind: 'extreme',
         extreme: [{ label: 'spam' }, { label: 'ham' }],
-        normal: 'iid',
+        normal: { dirichlet: 0.5, minSize: 16 },
       },
       mask: { file: maskPath },
       ...(verbalizer === SPAM_ASSASSIN_VERBALIZER ? {} : { task: { verbalizer } }),
@@ -215,6 +221,7 @@ export const demoCommand: CliCommand = {
       vp: {
         calibrationRounds: 1,
         calibrationSteps,
+        flaggedSteps: localSteps,
         // DESIGN.md §6 measured the separation with windows of 1/5 and 2/5 of the path.
         detector: {
           initialSteps: Math.max(1, Math.round(calibrationSteps / 5)),
@@ -231,7 +238,7 @@ export const demoCommand: CliCommand = {
     log('step 3/3: rendering the report');
     const reportPath = join(out, 'report.html');
     await writeReport([runDir], reportPath, {
-      title: 'Meerkat demo: Meerkat-vp on SpamAssassin, 10 clients',
+      title: `Meerkat demo: SpamAssassin on stories15M, ${DEMO_DEFAULTS.clients} clients`,
       description: `${modelName}, 0.1% mask calibrated on Moby-Dick, ${summary.rounds} rounds × ${summary.localSteps} local steps; two clients hold a single label. Dashed lines: the zero-shot model, the majority class and the class prior on the same test e-mails.`,
     });
     const seconds = (performance.now() - started) / 1000;

@@ -24,14 +24,13 @@ describe.skipIf(!stories15M.present)(
         seed: 0,
         clients: 2,
         partition: { kind: 'iid' },
-        rounds: 6,
-        localSteps: 5,
-        lr: 3e-2,
+        rounds: 10,
+        localSteps: 5, // the default lr for k = 15,192: 9.9e-3
         batchSize: 8,
         task: { verbalizer: { ham: ' good', spam: ' bad' }, testExamples: 100 },
         // A small calibration keeps the test short; the mask is still the top 0.1% Fisher weights.
         mask: { energyExamples: 0, calibration: { batches: 1, batchSize: 2, seqLen: 32 } },
-        evaluation: { every: 6, testSize: 100 },
+        evaluation: { every: 10, testSize: 100 },
       });
       let summary: RunSummary | undefined;
       for await (const e of trainer.run()) if (e.type === 'done') summary = e.summary;

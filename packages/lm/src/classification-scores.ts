@@ -19,6 +19,65 @@ export interface ClassificationOptions {
   readonly batchSize?: number;
 }
 
+/** The (prompt, label word) rows of one batch: what `labelWordRows` returns. */
+export interface LabelWordRows {
+  /** Right-padded rows, prompt then label word: ids, attention mask and shape [rows, length]. */
+  readonly ids: Uint32Array;
+  readonly mask: Uint32Array;
+  readonly shape: [number, number];
+  /** Flat positions (row · length + t) whose logits predict a label-word token, and that token. */
+  readonly rows: Uint32Array;
+  readonly targets: Uint32Array;
+  /** The pair index (prompt · labels + label) each of those tokens belongs to. */
+  readonly owner: Uint32Array;
+}
+
+/**
+ * The rows that score label words: pair i = prompt ⌊i / L⌋ followed by label word i mod L, for
+ * pairs [start, end), right-padded with the padding masked out, with the positions and tokens of
+ * every label-word token. `classificationScores` downloads their log-probabilities; a first-order
+ * loss (e.g. `meerkat`'s `verbalizerLossTensor`) sums them inside the graph.
+ */
+export function labelWordRows(
+  prompts: readonly Uint32Array[],
+  labelWords: readonly Uint32Array[],
+  start = 0,
+  end = prompts.length * labelWords.length,
+): LabelWordRows {
+  const L = labelWords.length;
+  const b = end - start;
+  let s = 0;
+  for (let i = start; i < end; i++) {
+    s = Math.max(s, prompts[Math.floor(i / L)]!.length + labelWords[i % L]!.length);
+  }
+  const ids = new Uint32Array(b * s);
+  const mask = new Uint32Array(b * s);
+  const rows: number[] = [];
+  const targets: number[] = [];
+  const owner: number[] = [];
+  for (let i = start; i < end; i++) {
+    const prompt = prompts[Math.floor(i / L)]!;
+    const word = labelWords[i % L]!;
+    const r = i - start;
+    ids.set(prompt, r * s);
+    ids.set(word, r * s + prompt.length);
+    mask.fill(1, r * s, r * s + prompt.length + word.length);
+    for (let m = 0; m < word.length; m++) {
+      rows.push(r * s + prompt.length + m - 1);
+      targets.push(word[m]!);
+      owner.push(i);
+    }
+  }
+  return {
+    ids,
+    mask,
+    shape: [b, s],
+    rows: Uint32Array.from(rows),
+    targets: Uint32Array.from(targets),
+    owner: Uint32Array.from(owner),
+  };
+}
+
 /**
  * Verbalizer scoring: for every prompt and every label word (token ids, possibly several tokens),
  * the summed log-probability of the label word's tokens following the prompt,
@@ -56,34 +115,17 @@ export async function classificationScores(
   const be = model.backend;
   for (let start = 0; start < pairs; start += batchSize) {
     const end = Math.min(pairs, start + batchSize);
-    const b = end - start;
-    let s = 0;
-    for (let i = start; i < end; i++) {
-      s = Math.max(s, prompts[Math.floor(i / L)]!.length + labelWords[i % L]!.length);
-    }
-    const ids = new Uint32Array(b * s);
-    const mask = new Uint32Array(b * s);
-    const rows: number[] = [];
-    const targets: number[] = [];
-    const owner: number[] = [];
-    for (let i = start; i < end; i++) {
-      const prompt = prompts[Math.floor(i / L)]!;
-      const word = labelWords[i % L]!;
-      const r = i - start;
-      ids.set(prompt, r * s);
-      ids.set(word, r * s + prompt.length);
-      mask.fill(1, r * s, r * s + prompt.length + word.length);
-      for (let m = 0; m < word.length; m++) {
-        rows.push(r * s + prompt.length + m - 1);
-        targets.push(word[m]!);
-        owner.push(i);
-      }
-    }
+    const { ids, mask, shape, rows, targets, owner } = labelWordRows(
+      prompts,
+      labelWords,
+      start,
+      end,
+    );
     const nll = be.scope(() =>
       be.crossEntropy(
-        model.forward(ids, [b, s], { logits: 'all', attentionMask: mask }),
-        Uint32Array.from(rows),
-        Uint32Array.from(targets),
+        model.forward(ids, shape, { logits: 'all', attentionMask: mask }),
+        rows,
+        targets,
       ),
     );
     const values = await be.download(nll);

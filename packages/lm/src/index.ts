@@ -4,6 +4,8 @@ export {
   type ClassificationOptions,
   type ClassificationScores,
   classificationScores,
+  type LabelWordRows,
+  labelWordRows,
   verbalizerAccuracy,
 } from './classification-scores.js';
 export {

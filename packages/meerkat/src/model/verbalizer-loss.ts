@@ -1,4 +1,4 @@
-import { classificationScores, type LlamaModel } from '@meerkat/lm';
+import { classificationScores, type LlamaModel, labelWordRows } from '@meerkat/lm';
 import type { Tensor } from '@meerkat/tensor';
 import type { ClassificationTask } from '../task/classification-task.js';
 
@@ -143,29 +143,9 @@ export function labelWordScores(
   const be = model.backend;
   const L = labelWords.length;
   const pairs = prompts.length * L;
-  let s = 0;
-  for (let i = 0; i < pairs; i++) {
-    s = Math.max(s, prompts[Math.floor(i / L)]!.length + labelWords[i % L]!.length);
-  }
-  const ids = new Uint32Array(pairs * s);
-  const mask = new Uint32Array(pairs * s);
-  const rows: number[] = [];
-  const targets: number[] = [];
-  const owner: number[] = [];
-  for (let i = 0; i < pairs; i++) {
-    const prompt = prompts[Math.floor(i / L)]!;
-    const word = labelWords[i % L]!;
-    ids.set(prompt, i * s);
-    ids.set(word, i * s + prompt.length);
-    mask.fill(1, i * s, i * s + prompt.length + word.length);
-    for (let m = 0; m < word.length; m++) {
-      rows.push(i * s + prompt.length + m - 1);
-      targets.push(word[m]!);
-      owner.push(i);
-    }
-  }
-  const logits = model.forward(ids, [pairs, s], { logits: 'all', attentionMask: mask });
-  const nll = be.crossEntropy(logits, Uint32Array.from(rows), Uint32Array.from(targets));
+  const { ids, mask, shape, rows, targets, owner } = labelWordRows(prompts, labelWords);
+  const logits = model.forward(ids, shape, { logits: 'all', attentionMask: mask });
+  const nll = be.crossEntropy(logits, rows, targets);
   // score[i] = −Σ_{j: owner_j = i} nll_j: [1, tokens] × [tokens, pairs], negated.
   const sumByPair = new Float32Array(owner.length * pairs);
   owner.forEach((i, j) => {

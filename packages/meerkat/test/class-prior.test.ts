@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyByRoundChart, lossByRoundChart } from '../src/report/chart-specs.js';
+import {
+  accuracyByRoundChart,
+  lossByRoundChart,
+  perplexityByRoundChart,
+} from '../src/report/chart-specs.js';
 import type { RunRecord } from '../src/report/read-run-dir.js';
 import { referenceLines } from '../src/report/report-data.js';
 import { classPriorReferences } from '../src/task/class-prior.js';
@@ -53,5 +57,32 @@ describe('report reference lines', () => {
     });
     expect(referenceLines([record({ initialAccuracy: 0.5 })])).toEqual({ accuracy: [], loss: [] });
     expect(JSON.stringify(accuracyByRoundChart([]).spec)).not.toContain('"rule"');
+  });
+
+  it('draws each metric against rounds from its own fields: mean line, band, points kept per metric', () => {
+    const point = (round: number, accuracy: number | null, perplexity: number | null) => ({
+      series: 'meerkat',
+      round,
+      accuracy,
+      accuracyLow: accuracy,
+      accuracyHigh: accuracy,
+      loss: 1,
+      lossLow: 1,
+      lossHigh: 1,
+      perplexity,
+      perplexityLow: perplexity,
+      perplexityHigh: perplexity,
+      cumulativeBytesPerClient: 0,
+    });
+    const points = [point(0, null, 60), point(5, null, 31), point(5, 0.7, null)];
+    const ppl = perplexityByRoundChart(points as never).spec as { data: { values: unknown[] } };
+    expect(ppl.data.values).toHaveLength(2);
+    const text = JSON.stringify(ppl);
+    expect(text).toContain('"field":"perplexityLow"');
+    expect(text).toContain('"title":"held-out perplexity"');
+    expect(text).not.toContain('"rule"');
+    const acc = accuracyByRoundChart(points as never).spec as { data: { values: unknown[] } };
+    expect(acc.data.values).toHaveLength(1);
+    expect(JSON.stringify(acc)).toContain('"format":".0%"');
   });
 });

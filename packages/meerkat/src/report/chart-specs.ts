@@ -86,16 +86,25 @@ function referenceCaption(references: readonly ReferenceLine[]): string {
     : ` Dashed lines: ${references.map((r) => r.label).join(', ')}.`;
 }
 
-/** Accuracy (mean line, ±1 std band over seeds) against rounds, with optional reference lines. */
-export function accuracyByRoundChart(
+/** A metric of the curves drawn against rounds: its field (with `Low`/`High` band fields). */
+type RoundMetric = 'accuracy' | 'loss' | 'perplexity';
+
+/**
+ * The by-round chart of one metric: the mean line per series, a ± one-std band over seeds, and
+ * dashed reference lines.
+ */
+function metricByRoundChart(
   points: readonly CurvePoint[],
-  references: readonly ReferenceLine[] = [],
+  metric: RoundMetric,
+  text: { id: string; title: string; caption: string; axisTitle: string; axisFormat?: string },
+  references: readonly ReferenceLine[],
+  referenceFormat: string,
 ): ChartSpec {
-  const values = points.filter((p) => p.accuracy !== null);
+  const values = points.filter((p) => p[metric] !== null);
   return {
-    id: 'accuracy-rounds',
-    title: 'Test accuracy by round',
-    caption: `Mean over the runs of each method (seeds); the band is ± one standard deviation. Round 0 is the initial model.${referenceCaption(references)}`,
+    id: text.id,
+    title: text.title,
+    caption: `${text.caption}${referenceCaption(references)}`,
     spec: {
       $schema: SCHEMA,
       width: WIDTH,
@@ -108,8 +117,8 @@ export function accuracyByRoundChart(
           mark: { type: 'area', opacity: 0.18 },
           encoding: {
             fill: bandFill,
-            y: { field: 'accuracyLow', type: 'quantitative', title: 'test accuracy' },
-            y2: { field: 'accuracyHigh' },
+            y: { field: `${metric}Low`, type: 'quantitative', title: text.axisTitle },
+            y2: { field: `${metric}High` },
           },
         },
         {
@@ -117,18 +126,39 @@ export function accuracyByRoundChart(
           encoding: {
             color: seriesColor,
             y: {
-              field: 'accuracy',
+              field: metric,
               type: 'quantitative',
-              title: 'test accuracy',
-              axis: { format: '.0%' },
+              title: text.axisTitle,
+              ...(text.axisFormat === undefined ? {} : { axis: { format: text.axisFormat } }),
               scale: { zero: false },
             },
           },
         },
-        ...referenceLayers(references, '.1%'),
+        ...referenceLayers(references, referenceFormat),
       ],
     },
   };
+}
+
+/** Accuracy (mean line, ±1 std band over seeds) against rounds, with optional reference lines. */
+export function accuracyByRoundChart(
+  points: readonly CurvePoint[],
+  references: readonly ReferenceLine[] = [],
+): ChartSpec {
+  return metricByRoundChart(
+    points,
+    'accuracy',
+    {
+      id: 'accuracy-rounds',
+      title: 'Test accuracy by round',
+      caption:
+        'Mean over the runs of each method (seeds); the band is ± one standard deviation. Round 0 is the initial model.',
+      axisTitle: 'test accuracy',
+      axisFormat: '.0%',
+    },
+    references,
+    '.1%',
+  );
 }
 
 /** Test loss (mean ± std band) against rounds: at this scale loss moves before accuracy does. */
@@ -136,84 +166,35 @@ export function lossByRoundChart(
   points: readonly CurvePoint[],
   references: readonly ReferenceLine[] = [],
 ): ChartSpec {
-  const values = points.filter((p) => p.loss !== null);
-  return {
-    id: 'loss-rounds',
-    title: 'Test loss by round',
-    caption: `Mean test loss (± one standard deviation over seeds).${referenceCaption(references)}`,
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      config: CONFIG,
-      data: { values: values.map((p) => ({ ...p })) },
-      encoding: { x: roundAxis(values.map((p) => p.round)) },
-      layer: [
-        {
-          mark: { type: 'area', opacity: 0.18 },
-          encoding: {
-            fill: bandFill,
-            y: { field: 'lossLow', type: 'quantitative', title: 'test loss' },
-            y2: { field: 'lossHigh' },
-          },
-        },
-        {
-          mark: { type: 'line', point: true, strokeWidth: 2 },
-          encoding: {
-            color: seriesColor,
-            y: {
-              field: 'loss',
-              type: 'quantitative',
-              title: 'test loss',
-              scale: { zero: false },
-            },
-          },
-        },
-        ...referenceLayers(references, '.3f'),
-      ],
+  return metricByRoundChart(
+    points,
+    'loss',
+    {
+      id: 'loss-rounds',
+      title: 'Test loss by round',
+      caption: 'Mean test loss (± one standard deviation over seeds).',
+      axisTitle: 'test loss',
     },
-  };
+    references,
+    '.3f',
+  );
 }
 
 /** Held-out perplexity (mean ± std band) against rounds: the causal-lm task's metric. */
 export function perplexityByRoundChart(points: readonly CurvePoint[]): ChartSpec {
-  const values = points.filter((p) => p.perplexity !== null);
-  return {
-    id: 'perplexity-rounds',
-    title: 'Held-out perplexity by round',
-    caption:
-      'Perplexity exp(mean next-token NLL) on the held-out text (± one standard deviation over seeds); round 0 is the initial model.',
-    spec: {
-      $schema: SCHEMA,
-      width: WIDTH,
-      height: HEIGHT,
-      config: CONFIG,
-      data: { values: values.map((p) => ({ ...p })) },
-      encoding: { x: roundAxis(values.map((p) => p.round)) },
-      layer: [
-        {
-          mark: { type: 'area', opacity: 0.18 },
-          encoding: {
-            fill: bandFill,
-            y: { field: 'perplexityLow', type: 'quantitative', title: 'held-out perplexity' },
-            y2: { field: 'perplexityHigh' },
-          },
-        },
-        {
-          mark: { type: 'line', point: true, strokeWidth: 2 },
-          encoding: {
-            color: seriesColor,
-            y: {
-              field: 'perplexity',
-              type: 'quantitative',
-              title: 'held-out perplexity',
-              scale: { zero: false },
-            },
-          },
-        },
-      ],
+  return metricByRoundChart(
+    points,
+    'perplexity',
+    {
+      id: 'perplexity-rounds',
+      title: 'Held-out perplexity by round',
+      caption:
+        'Perplexity exp(mean next-token NLL) on the held-out text (± one standard deviation over seeds); round 0 is the initial model.',
+      axisTitle: 'held-out perplexity',
     },
-  };
+    [],
+    '.2f',
+  );
 }
 
 /** Accuracy against cumulative bytes per client (log x): what the communication bought. */

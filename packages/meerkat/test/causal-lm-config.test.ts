@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../src/config/parse-run-config.js';
-import { type ConfigIssue, MeerkatError } from '../src/errors.js';
+import { issuesOf } from './config-issues.js';
 
 const base = { model: 'models/m', runDir: 'runs/a' };
-
-function issuesOf(input: unknown): readonly ConfigIssue[] {
-  try {
-    parseRunConfig(input, { baseDir: '/base' });
-  } catch (e) {
-    expect(e).toBeInstanceOf(MeerkatError);
-    expect((e as MeerkatError).code).toBe('MEERKAT_CONFIG_INVALID');
-    return (e as MeerkatError).issues;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe("task kind 'causal-lm' in the run config", () => {
   it('fills the defaults from the schema, partitions iid and makes the data path absolute', () => {

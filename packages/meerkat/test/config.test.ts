@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../src/config/parse-run-config.js';
-import { type ConfigIssue, MeerkatError } from '../src/errors.js';
 import { defaultLearningRate } from '../src/methods.js';
-
-function issuesOf(input: unknown): readonly ConfigIssue[] {
-  try {
-    parseRunConfig(input, { baseDir: '/base' });
-  } catch (e) {
-    expect(e).toBeInstanceOf(MeerkatError);
-    expect((e as MeerkatError).code).toBe('MEERKAT_CONFIG_INVALID');
-    return (e as MeerkatError).issues;
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { issuesOf } from './config-issues.js';
 
 describe('parseRunConfig', () => {
   it('fills defaults, the SpamAssassin verbalizer and partition; paths become absolute', () => {

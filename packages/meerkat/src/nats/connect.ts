@@ -1,5 +1,11 @@
-import { connect, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
+import {
+  connect,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  nkeyAuthenticator,
+} from '@nats-io/transport-node';
 
+import { serverIdentityCheck } from './server-identity.js';
 import { RunSubjects } from './subjects.js';
 
 export interface RunConnectionOptions {
@@ -23,7 +29,8 @@ export interface RunConnectionOptions {
 
 /**
  * Connects to a run's NATS server with nkey authentication, the role's inbox prefix and, when
- * `caFile` is given, TLS verified against that CA. Reconnects on its own, with a bounded wait
+ * `caFile` is given, TLS verified against that CA and against the name the user connected to
+ * (IP addresses included: `serverIdentityCheck`). Reconnects on its own, with a bounded wait
  * between attempts (250 ms) and no limit on the count while the process lives.
  */
 export async function connectToRun(options: RunConnectionOptions): Promise<NatsConnection> {
@@ -34,8 +41,9 @@ export async function connectToRun(options: RunConnectionOptions): Promise<NatsC
       ? RunSubjects.inboxPrefix(options.clientId)
       : (options.inboxPrefix ?? '_INBOX');
   const reconnect = options.reconnect ?? true;
+  const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
   return connect({
-    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+    servers,
     authenticator: nkeyAuthenticator(seed),
     inboxPrefix,
     name: options.name ?? options.clientId ?? 'meerkat',
@@ -44,6 +52,14 @@ export async function connectToRun(options: RunConnectionOptions): Promise<NatsC
     maxReconnectAttempts: reconnect ? -1 : 0,
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
-    ...(options.caFile !== undefined ? { tls: { caFile: options.caFile } } : {}),
+    ...(options.caFile !== undefined
+      ? {
+          // transport-node hands the whole object to tls.connect, so Node's own option reaches it.
+          tls: {
+            caFile: options.caFile,
+            checkServerIdentity: serverIdentityCheck(servers),
+          } as NonNullable<NodeConnectionOptions['tls']>,
+        }
+      : {}),
   });
 }

@@ -14,7 +14,11 @@ import {
 } from '../../src/nats/permissions.js';
 import { renderNatsServerConfig } from '../../src/nats/server-config.js';
 import { RunSubjects } from '../../src/nats/subjects.js';
-import { makeTestCertificate, type TestCertificate } from './tls-certificate.js';
+import {
+  type CertificateNames,
+  makeTestCertificate,
+  type TestCertificate,
+} from './tls-certificate.js';
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -23,8 +27,11 @@ const STOP_TIMEOUT_MS = 5_000;
 export interface NatsFixtureOptions {
   readonly run: string;
   readonly clientIds: readonly string[];
-  /** Require TLS with a certificate made by openssl in the fixture's directory. */
-  readonly tls?: boolean;
+  /**
+   * Require TLS with a certificate made by openssl in the fixture's directory: `true` for the
+   * default names (CN=localhost, SAN IP:127.0.0.1), or the certificate's subject and SAN.
+   */
+  readonly tls?: boolean | CertificateNames;
   readonly maxPayload?: number;
 }
 
@@ -75,7 +82,12 @@ export async function startNatsFixture(options: NatsFixtureOptions): Promise<Nat
   const coordinator = identity();
   const observer = identity();
   const clients = new Map(options.clientIds.map((id) => [id, identity()] as const));
-  const certificate = options.tls === true ? makeTestCertificate(dir) : null;
+  const certificate =
+    options.tls === true
+      ? makeTestCertificate(dir)
+      : options.tls
+        ? makeTestCertificate(dir, options.tls)
+        : null;
   const lines: string[] = [];
   let port = -1;
   let child: ChildProcess | null = null;

@@ -9,8 +9,21 @@ export interface TestCertificate {
   readonly caFile: string;
 }
 
-/** Makes an EC P-256 key and a one-day self-signed certificate (CN=localhost, SAN IP:127.0.0.1). */
-export function makeTestCertificate(dir: string): TestCertificate {
+/** The names a test certificate carries: its subject's CN and its subjectAltName list. */
+export interface CertificateNames {
+  readonly commonName: string;
+  /** openssl's syntax, e.g. `IP:127.0.0.1` or `DNS:example.com`. */
+  readonly subjectAltName: string;
+}
+
+/**
+ * Makes an EC P-256 key and a one-day self-signed certificate, by default CN=localhost with
+ * SAN IP:127.0.0.1.
+ */
+export function makeTestCertificate(
+  dir: string,
+  names: CertificateNames = { commonName: 'localhost', subjectAltName: 'IP:127.0.0.1' },
+): TestCertificate {
   const certFile = join(dir, 'server-cert.pem');
   const keyFile = join(dir, 'server-key.pem');
   execFileSync(
@@ -30,9 +43,9 @@ export function makeTestCertificate(dir: string): TestCertificate {
       '-days',
       '1',
       '-subj',
-      '/CN=localhost',
+      `/CN=${names.commonName}`,
       '-addext',
-      'subjectAltName=IP:127.0.0.1',
+      `subjectAltName=${names.subjectAltName}`,
     ],
     { stdio: 'pipe', timeout: 10_000 },
   );

@@ -21,7 +21,13 @@ import {
   RUN_FILES,
   type RunSummary,
 } from '../src/run-files.js';
-import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from './stories.js';
+import {
+  HAVE_STORIES,
+  STORIES_SKIP_NOTE,
+  TINY_VP_OVERRIDES,
+  tempRunDir,
+  tinyConfig,
+} from './stories.js';
 
 function metrics(round: number, method: MethodName, gradip: Record<string, number>): RoundMetrics {
   return {
@@ -207,19 +213,7 @@ describe.skipIf(!HAVE_STORIES)(SUITE, () => {
   it('holds every client’s per-step series, the windows and the detector’s features', async () => {
     const runDir = tempRunDir();
     const events: TrainerEvent[] = [];
-    const config = tinyConfig(runDir, {
-      method: 'meerkat-vp',
-      rounds: 2,
-      clients: 3,
-      localSteps: 2,
-      partition: { kind: 'extreme', extreme: [{ label: 'spam', size: 60 }], normal: 'iid' },
-      mask: { energyExamples: 0, calibration: { batches: 1, batchSize: 2, seqLen: 16 } },
-      evaluation: { every: 2, testSize: 8, initial: false },
-      vp: {
-        calibrationSteps: 8,
-        detector: { initialSteps: 2, laterSteps: 4, combine: 'or', tauLater: 1, tauQuiet: 0 },
-      },
-    });
+    const config = tinyConfig(runDir, TINY_VP_OVERRIDES);
     for await (const e of new Meerkat(config).run()) events.push(e);
     const file = JSON.parse(readFileSync(join(runDir, 'gradip.json'), 'utf8')) as GradipSteps;
     const detection = events.find((e): e is DetectionEvent => e.type === 'detection')!;

@@ -8,7 +8,13 @@ import type {
 } from '../src/events.js';
 import { Meerkat } from '../src/meerkat.js';
 import type { MethodName } from '../src/run-files.js';
-import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from './stories.js';
+import {
+  HAVE_STORIES,
+  STORIES_SKIP_NOTE,
+  TINY_VP_OVERRIDES,
+  tempRunDir,
+  tinyConfig,
+} from './stories.js';
 
 async function collect(config: Record<string, unknown>): Promise<TrainerEvent[]> {
   const events: TrainerEvent[] = [];
@@ -59,22 +65,7 @@ describe.skipIf(!HAVE_STORIES)(`every method runs (tiny)${STORIES_SKIP_NOTE}`, (
 const SUITE = `meerkat-vp: calibration phase, detection, early stopping${STORIES_SKIP_NOTE}`;
 describe.skipIf(!HAVE_STORIES)(SUITE, () => {
   it('detects after the calibration round and gives flagged clients one local step from then on', async () => {
-    const events = await collect(
-      tinyConfig(tempRunDir(), {
-        method: 'meerkat-vp',
-        rounds: 2,
-        clients: 3,
-        localSteps: 2,
-        partition: { kind: 'extreme', extreme: [{ label: 'spam', size: 60 }], normal: 'iid' },
-        mask: { energyExamples: 0, calibration: { batches: 1, batchSize: 2, seqLen: 16 } },
-        evaluation: { every: 2, testSize: 8, initial: false },
-        // A short path with windows that fit it; 'or' so that at least the quiet rule can fire.
-        vp: {
-          calibrationSteps: 8,
-          detector: { initialSteps: 2, laterSteps: 4, combine: 'or', tauLater: 1, tauQuiet: 0 },
-        },
-      }),
-    );
+    const events = await collect(tinyConfig(tempRunDir(), TINY_VP_OVERRIDES));
     const detection = events.find((e): e is DetectionEvent => e.type === 'detection')!;
     expect(detection.round).toBe(1);
     expect(detection.clients).toHaveLength(3);

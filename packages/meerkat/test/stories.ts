@@ -39,3 +39,21 @@ export function tinyConfig(
     ...overrides,
   };
 }
+
+/**
+ * Overrides of `tinyConfig` for a small Meerkat-vp job: 3 clients (one all-spam), an 8-step
+ * calibration path with windows that fit it, and 'or' thresholds so the quiet rule can fire.
+ */
+export const TINY_VP_OVERRIDES: Readonly<Record<string, unknown>> = {
+  method: 'meerkat-vp',
+  rounds: 2,
+  clients: 3,
+  localSteps: 2,
+  partition: { kind: 'extreme', extreme: [{ label: 'spam', size: 60 }], normal: 'iid' },
+  mask: { energyExamples: 0, calibration: { batches: 1, batchSize: 2, seqLen: 16 } },
+  evaluation: { every: 2, testSize: 8, initial: false },
+  vp: {
+    calibrationSteps: 8,
+    detector: { initialSteps: 2, laterSteps: 4, combine: 'or', tauLater: 1, tauQuiet: 0 },
+  },
+};

@@ -140,6 +140,37 @@ function metricByRoundChart(
   };
 }
 
+/** The |GradIP| axis of the GradIP charts: log scale, ticks at powers of ten. */
+function absGradipAxis(points: readonly { readonly absGradip: number }[]) {
+  return {
+    field: 'absGradip',
+    type: 'quantitative',
+    title: '|GradIP| (log)',
+    scale: { type: 'log' },
+    axis: { format: '.0e', values: decadeTicks(points.map((p) => p.absGradip)) },
+  } as const;
+}
+
+const KIND_COLORS = { extreme: '#d62728', normal: '#1f77b4', unknown: '#999999' } as const;
+type KindName = keyof typeof KIND_COLORS;
+
+/** The client kinds present among `points`, in a fixed order. */
+function presentKinds(points: readonly { readonly kind: string }[]): KindName[] {
+  return (['extreme', 'normal', 'unknown'] as const).filter((k) =>
+    points.some((p) => p.kind === k),
+  );
+}
+
+/** Colour by client kind (extreme / normal), the same colours in every GradIP chart. */
+function kindColor(kinds: readonly KindName[]) {
+  return {
+    field: 'kind',
+    type: 'nominal',
+    title: 'client data',
+    scale: { domain: [...kinds], range: kinds.map((k) => KIND_COLORS[k]) },
+  } as const;
+}
+
 /** Accuracy (mean line, ±1 std band over seeds) against rounds, with optional reference lines. */
 export function accuracyByRoundChart(
   points: readonly CurvePoint[],
@@ -237,16 +268,12 @@ export function accuracyByBytesChart(points: readonly CurvePoint[]): ChartSpec {
   };
 }
 
-const KIND_COLORS = { extreme: '#d62728', normal: '#1f77b4', unknown: '#999999' } as const;
-
 /**
  * |GradIP| per client against rounds (log y), coloured by partition kind: the mean over each
  * round's local steps, for runs without a per-step series (`gradipStepsChart`).
  */
 export function gradipChart(points: readonly GradipPoint[]): ChartSpec {
-  const kinds = (['extreme', 'normal', 'unknown'] as const).filter((k) =>
-    points.some((p) => p.kind === k),
-  );
+  const kinds = presentKinds(points);
   return {
     id: 'gradip',
     title: 'GradIP trajectories per client',
@@ -261,19 +288,8 @@ export function gradipChart(points: readonly GradipPoint[]): ChartSpec {
       mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.4, opacity: 0.75 },
       encoding: {
         x: roundAxis(points.map((p) => p.round)),
-        y: {
-          field: 'absGradip',
-          type: 'quantitative',
-          title: '|GradIP| (log)',
-          scale: { type: 'log' },
-          axis: { format: '.0e', values: decadeTicks(points.map((p) => p.absGradip)) },
-        },
-        color: {
-          field: 'kind',
-          type: 'nominal',
-          title: 'client data',
-          scale: { domain: kinds, range: kinds.map((k) => KIND_COLORS[k]) },
-        },
+        y: absGradipAxis(points),
+        color: kindColor(kinds),
         detail: { field: 'trace', type: 'nominal' },
         tooltip: [
           { field: 'trace', type: 'nominal' },
@@ -294,9 +310,7 @@ export function gradipStepsChart(
   points: readonly GradipStepPoint[],
   windows: readonly StepWindowBand[],
 ): ChartSpec {
-  const kinds = (['extreme', 'normal', 'unknown'] as const).filter((k) =>
-    points.some((p) => p.kind === k),
-  );
+  const kinds = presentKinds(points);
   const verdicts = (['flagged', 'not flagged'] as const).filter((v) =>
     points.some((p) => p.verdict === v),
   );
@@ -340,19 +354,8 @@ export function gradipStepsChart(
     mark: { type: 'line', opacity: 0.8, interpolate: 'linear' },
     encoding: {
       x,
-      y: {
-        field: 'absGradip',
-        type: 'quantitative',
-        title: '|GradIP| (log)',
-        scale: { type: 'log' },
-        axis: { format: '.0e', values: decadeTicks(points.map((p) => p.absGradip)) },
-      },
-      color: {
-        field: 'kind',
-        type: 'nominal',
-        title: 'client data',
-        scale: { domain: kinds, range: kinds.map((k) => KIND_COLORS[k]) },
-      },
+      y: absGradipAxis(points),
+      color: kindColor(kinds),
       strokeWidth: {
         field: 'verdict',
         type: 'ordinal',
@@ -429,12 +432,7 @@ export function detectorChart(
           title: 'ρ_quiet = share of quiet steps',
           scale: { domain: [0, 1] },
         },
-        color: {
-          field: 'kind',
-          type: 'nominal',
-          title: 'client data',
-          scale: { domain: kinds, range: kinds.map((k) => KIND_COLORS[k]) },
-        },
+        color: kindColor(kinds),
         shape: {
           field: 'state',
           type: 'nominal',

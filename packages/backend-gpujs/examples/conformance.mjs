@@ -2,7 +2,8 @@
 // GPU mode works here) and prints which mode was chosen, why better ones were skipped, and the
 // outcome. Run after building: npx turbo run build --filter=@meerkat/backend-gpujs
 import { registerGpujsBackends } from '@meerkat/backend-gpujs';
-import { checkBackend, createBackend } from '@meerkat/tensor';
+import { createBackend } from '@meerkat/tensor';
+import { checkBackend } from '@meerkat/tensor/conformance';
 
 registerGpujsBackends();
 const backend = await createBackend('gpujs:auto');

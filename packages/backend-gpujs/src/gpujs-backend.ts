@@ -11,18 +11,18 @@ import {
   checkUpload,
   crossEntropyDims,
   embeddingDims,
+  familySelection,
   lastAxis,
   type MatmulOptions,
-  type MemoryInfo,
   matmulDims,
   type Rotary,
   rmsNormDims,
   ropeDims,
   ropeTables,
-  ScopeAccounting,
   shapeSize,
   type Tensor,
   TensorError,
+  TensorLifetime,
   type ValueAndGradients,
 } from '@meerkat/tensor';
 import type { GPU } from 'gpu.js';
@@ -36,7 +36,7 @@ import {
   type Stored,
 } from './executor.js';
 import * as K from './kernels.js';
-import { type GpujsMode, residencyOf } from './modes.js';
+import { GPUJS_FAMILY, type GpujsMode, residencyOf } from './modes.js';
 import { GpujsTensor, SharedStorage } from './tensor-handle.js';
 
 /** Which matmul kernel to run: `tiled` (blocked, the default) or the textbook `naive` loop. */
@@ -54,14 +54,7 @@ export function describeSelection(
   mode: GpujsMode,
   skipped: ModeSelection['skipped'],
 ): ModeSelection {
-  return {
-    mode,
-    skipped,
-    summary: [
-      `chose gpujs:${mode}`,
-      ...skipped.map((s) => `gpujs:${s.mode} skipped: ${s.reason}`),
-    ].join('; '),
-  };
+  return familySelection(GPUJS_FAMILY, mode, skipped);
 }
 
 export interface GpujsBackendOptions {
@@ -92,10 +85,10 @@ const MAX_DEVICE_ELEMENTS = 2 ** 24;
  * A Meerkat backend on one gpu.js `GPU` instance (one mode). Forward only: no gradients.
  * Kernels are compiled once per (operation, shapes) and cached; intermediates stay where the
  * mode keeps tensors (textures on GL/WebGPU, typed arrays on webasm/cpu) and are read back only
- * by `download`.
+ * by `download`. Tensor lifetimes (scopes, keep, dispose, memory, foreign and disposed handles)
+ * are @meerkat/tensor's `TensorLifetime`.
  */
-export class GpujsBackend implements Backend {
-  readonly name: string;
+export class GpujsBackend extends TensorLifetime<SharedStorage, GpujsTensor> implements Backend {
   readonly mode: GpujsMode;
   readonly capabilities: Capabilities;
   readonly selection: ModeSelection;
@@ -105,20 +98,11 @@ export class GpujsBackend implements Backend {
   readonly #exec: Executor;
   readonly #kernels = new Map<string, CompiledKernel>();
   readonly #kernelCacheSize: number;
-  readonly #accounting = new ScopeAccounting<GpujsTensor>({
-    isHandle: (value): value is GpujsTensor => value instanceof GpujsTensor,
-    bytesOf: (x) => x.bytes,
-    free: (x) => {
-      const storage = x.storage;
-      x.storage = null;
-      if (storage !== null && --storage.refs === 0) this.#exec.free(storage.stored.raw);
-    },
-  });
 
   constructor(gpu: GPU, mode: GpujsMode, options: GpujsBackendOptions = {}) {
+    super(`gpujs:${mode}`);
     this.gpu = gpu;
     this.mode = mode;
-    this.name = `gpujs:${mode}`;
     this.capabilities = capabilitiesFor(mode);
     this.selection = options.selection ?? describeSelection(mode, []);
     this.matmulKernel = options.matmul ?? 'tiled';
@@ -187,35 +171,18 @@ export class GpujsBackend implements Backend {
     return kernel;
   }
 
-  release(x: GpujsTensor): void {
-    this.#accounting.release(x);
-  }
-
-  #handle(x: Tensor): GpujsTensor {
-    if (!(x instanceof GpujsTensor) || x.owner !== this) {
-      throw new TensorError(
-        'TENSOR_FOREIGN',
-        `${this.name}: got a tensor of backend '${String((x as { backend?: unknown })?.backend)}'; pass tensors only to the backend instance that made them`,
-      );
-    }
-    if (x.storage === null) {
-      throw new TensorError(
-        'TENSOR_DISPOSED',
-        `${this.name}: tensor [${x.shape.join(', ')}] was disposed`,
-      );
-    }
-    return x;
+  /** Frees a disposed handle's allocation once no reshape of it is left. */
+  protected override freeStorage(storage: SharedStorage): void {
+    if (--storage.refs === 0) this.#exec.free(storage.stored.raw);
   }
 
   #stored(x: Tensor): Stored {
-    return this.#handle(x).storage!.stored;
+    return this.storageOf(x).stored;
   }
 
   #wrap(raw: unknown, shape: readonly number[], W: number, H: number): GpujsTensor {
     const size = W * H;
-    return this.#accounting.track(
-      new GpujsTensor(this, new SharedStorage({ raw, W, H }), shape, size),
-    );
+    return this.track(new GpujsTensor(this, new SharedStorage({ raw, W, H }), shape, size));
   }
 
   /** An empty tensor (a dimension is 0): no storage to compute. */
@@ -277,41 +244,17 @@ export class GpujsBackend implements Backend {
   }
 
   reshape(x: Tensor, shape: readonly number[]): Tensor {
-    const handle = this.#handle(x);
+    const storage = this.storageOf(x);
     checkReshape(x, shape);
-    const storage = handle.storage!;
     storage.refs++;
-    return this.#accounting.track(new GpujsTensor(this, storage, shape, x.size));
-  }
-
-  // ── lifetime ──────────────────────────────────────────────────────────────────────────────
-
-  dispose(x: Tensor | readonly Tensor[]): void {
-    const list: readonly Tensor[] = Array.isArray(x) ? x : [x as Tensor];
-    for (const t of list) {
-      if (t instanceof GpujsTensor && t.owner === this) this.release(t);
-      else this.#handle(t); // throws TENSOR_FOREIGN
-    }
-  }
-
-  scope<R>(fn: () => R): R {
-    return this.#accounting.scope(fn);
-  }
-
-  keep<T extends Tensor>(x: T): T {
-    this.#accounting.keep(this.#handle(x));
-    return x;
-  }
-
-  memory(): MemoryInfo {
-    return this.#accounting.memory();
+    return this.track(new GpujsTensor(this, storage, shape, x.size));
   }
 
   // ── linear algebra ────────────────────────────────────────────────────────────────────────
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-    this.#handle(a);
-    this.#handle(b);
+    this.live(a);
+    this.live(b);
     const d = matmulDims(a, b, options);
     const { batch, m, k, n, transposeB, outShape } = d;
     if (batch * m * n === 0) return this.#empty(outShape);
@@ -357,8 +300,8 @@ export class GpujsBackend implements Backend {
   // ── elementwise ───────────────────────────────────────────────────────────────────────────
 
   #broadcast(op: 'add' | 'mul', a: Tensor, b: Tensor): Tensor {
-    this.#handle(a);
-    this.#handle(b);
+    this.live(a);
+    this.live(b);
     broadcastRepeats(op, a, b);
     if (a.size === 0) return this.#empty(a.shape);
     const w = b.size;
@@ -390,7 +333,7 @@ export class GpujsBackend implements Backend {
   }
 
   scale(a: Tensor, s: number): Tensor {
-    this.#handle(a);
+    this.live(a);
     checkFinite('scale', 's', s);
     if (a.size === 0) return this.#empty(a.shape);
     const w = this.#lastWidth(a);
@@ -398,15 +341,15 @@ export class GpujsBackend implements Backend {
   }
 
   silu(x: Tensor): Tensor {
-    this.#handle(x);
+    this.live(x);
     if (x.size === 0) return this.#empty(x.shape);
     const w = this.#lastWidth(x);
     return this.#run('silu', K.siluKernel, {}, w, x.size / w, [{ t: x, w }], x.shape);
   }
 
   swiglu(gate: Tensor, up: Tensor): Tensor {
-    this.#handle(gate);
-    this.#handle(up);
+    this.live(gate);
+    this.live(up);
     checkSameShape('swiglu', gate, up);
     if (gate.size === 0) return this.#empty(gate.shape);
     const w = this.#lastWidth(gate);
@@ -427,12 +370,12 @@ export class GpujsBackend implements Backend {
   // ── normalisation, positions, attention ───────────────────────────────────────────────────
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    this.#handle(x);
-    this.#handle(weight);
+    this.live(x);
+    this.live(weight);
     const h = rmsNormDims(x, weight, eps);
     if (x.size === 0) return this.#empty(x.shape);
     const rows = x.size / h;
-    return this.#accounting.scope(() => {
+    return this.scope(() => {
       const inverse = this.#run(
         'rms-inverse',
         K.rmsInverseKernel,
@@ -459,10 +402,10 @@ export class GpujsBackend implements Backend {
   }
 
   rope(x: Tensor, rotary: Rotary): Tensor {
-    this.#handle(x);
+    this.live(x);
     if (!('positions' in rotary)) {
-      this.#handle(rotary.cos);
-      this.#handle(rotary.sin);
+      this.live(rotary.cos);
+      this.live(rotary.sin);
     }
     const { b, s, heads, d, perBatch } = ropeDims(x, rotary);
     if (x.size === 0) return this.#empty(x.shape);
@@ -483,7 +426,7 @@ export class GpujsBackend implements Backend {
         x.shape,
       );
     if (!('positions' in rotary)) return run(rotary.cos, rotary.sin);
-    return this.#accounting.scope(() => {
+    return this.scope(() => {
       const host = ropeTables(rotary.positions, d, rotary.theta);
       const n = rotary.positions.length;
       return run(this.upload(host.cos, [n, half]), this.upload(host.sin, [n, half]));
@@ -491,10 +434,10 @@ export class GpujsBackend implements Backend {
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-    this.#handle(q);
-    this.#handle(k);
-    this.#handle(v);
-    if (options.mask !== undefined) this.#handle(options.mask);
+    this.live(q);
+    this.live(k);
+    this.live(v);
+    if (options.mask !== undefined) this.live(options.mask);
     const dims = attentionDims(q, k, v, options);
     const { b, s, t, hq, hkv, d, group, causal, scale } = dims;
     if (q.size === 0) return this.#empty(q.shape);
@@ -511,7 +454,7 @@ export class GpujsBackend implements Backend {
       scale: Math.fround(scale),
     };
     const rows = b * hq * s;
-    return this.#accounting.scope(() => {
+    return this.scope(() => {
       const mask = options.mask ?? this.fill([1, 1], 1);
       const scores = this.#run(
         'attention-scores',
@@ -578,7 +521,7 @@ export class GpujsBackend implements Backend {
   // ── embeddings and losses ─────────────────────────────────────────────────────────────────
 
   embedding(table: Tensor, ids: Uint32Array, idsShape: readonly number[]): Tensor {
-    this.#handle(table);
+    this.live(table);
     const h = embeddingDims(table, ids, idsShape);
     const shape = [...idsShape, h];
     if (ids.length === 0 || h === 0) return this.#empty(shape);
@@ -594,11 +537,11 @@ export class GpujsBackend implements Backend {
   }
 
   logSoftmax(x: Tensor): Tensor {
-    this.#handle(x);
+    this.live(x);
     const v = lastAxis('logSoftmax', x);
     if (x.size === 0) return this.#empty(x.shape);
     const rows = x.size / v;
-    return this.#accounting.scope(() => {
+    return this.scope(() => {
       const max = this.#run('row-max', K.rowMaxKernel, { w: v }, 1, rows, [{ t: x, w: v }], [rows]);
       const lse = this.#run(
         'log-sum-exp',
@@ -629,7 +572,7 @@ export class GpujsBackend implements Backend {
   }
 
   crossEntropy(logits: Tensor, rows: Uint32Array, targets: Uint32Array): Tensor {
-    this.#handle(logits);
+    this.live(logits);
     const v = crossEntropyDims(logits, rows, targets);
     if (rows.length === 0) return this.#empty([0]);
     return this.#run(
@@ -648,11 +591,11 @@ export class GpujsBackend implements Backend {
   }
 
   sum(x: Tensor): Tensor {
-    this.#handle(x);
+    this.live(x);
     if (x.size === 0) return this.fill([], 0);
     const w = this.#lastWidth(x);
     const rows = x.size / w;
-    return this.#accounting.scope(() => {
+    return this.scope(() => {
       const partial = this.#run('row-sum', K.rowSumKernel, { w }, 1, rows, [{ t: x, w }], [rows]);
       return this.#run('column-sum', K.columnSumKernel, { rows }, 1, 1, [{ t: partial, w: 1 }], []);
     });
@@ -661,7 +604,7 @@ export class GpujsBackend implements Backend {
   // ── training ──────────────────────────────────────────────────────────────────────────────
 
   scatterUpdate(weight: Tensor, flatIndices: Uint32Array, values: Float32Array): void {
-    const handle = this.#handle(weight);
+    const handle = this.live(weight);
     checkScatterIndices(weight.size, flatIndices, values);
     if (flatIndices.length === 0) return;
     const order = Uint32Array.from(flatIndices.keys()).sort(

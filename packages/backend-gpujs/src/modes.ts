@@ -1,3 +1,5 @@
+import type { BackendFamily } from '@meerkat/tensor';
+
 /**
  * The gpu.js modes this package drives. `auto` tries them in `AUTO_ORDER`; each mode's
  * precision and device are fixed by how gpu.js computes in it.
@@ -13,6 +15,14 @@ export const AUTO_ORDER: readonly GpujsMode[] = [
   'webasm',
   'cpu',
 ];
+
+/** The `gpujs:*` family, for @meerkat/tensor's selection and registration helpers. */
+export const GPUJS_FAMILY: BackendFamily<'mode', GpujsMode> = {
+  family: 'gpujs',
+  key: 'mode',
+  noun: 'gpu.js mode',
+  order: AUTO_ORDER,
+};
 
 /** Where a mode keeps tensors: plain `Float32Array`s (webasm, cpu) or GPU textures/buffers. */
 export type Residency = 'host' | 'device';

@@ -1,7 +1,7 @@
-import { type BackendFactory, registerBackend, unavailable } from '@meerkat/tensor';
+import { registerFamily } from '@meerkat/tensor';
 import { type GpuLoader, loadGpu } from './gpu-loader.js';
-import { describeSelection, GpujsBackend } from './gpujs-backend.js';
-import { AUTO_ORDER, type GpujsMode } from './modes.js';
+import { GpujsBackend } from './gpujs-backend.js';
+import { GPUJS_FAMILY } from './modes.js';
 
 export interface RegisterGpujsOptions {
   /** Creates a `GPU` per mode; defaults to the real one. A test seam to simulate modes. */
@@ -20,28 +20,11 @@ export interface RegisterGpujsOptions {
  */
 export function registerGpujsBackends(options: RegisterGpujsOptions = {}): void {
   const loader = options.loader ?? loadGpu;
-  const failures = new Map<GpujsMode, string>();
-  AUTO_ORDER.forEach((mode, priority) => {
-    const factory: BackendFactory = async () => {
-      try {
-        const gpu = await loader(mode);
-        failures.delete(mode);
-        const skipped = AUTO_ORDER.slice(0, priority).flatMap((better) => {
-          const reason = failures.get(better);
-          return reason === undefined ? [] : [{ mode: better, reason }];
-        });
-        return new GpujsBackend(gpu, mode, { selection: describeSelection(mode, skipped) });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        failures.set(mode, reason);
-        return unavailable(reason);
-      }
-    };
-    registerBackend(`gpujs:${mode}`, factory, {
-      priority,
-      ...(options.replace === undefined ? {} : { replace: options.replace }),
-    });
-  });
+  registerFamily(
+    GPUJS_FAMILY,
+    async (mode, selection) => new GpujsBackend(await loader(mode), mode, { selection }),
+    { replace: options.replace },
+  );
 }
 
 /**

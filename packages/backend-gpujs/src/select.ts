@@ -1,13 +1,8 @@
-import { TensorError } from '@meerkat/tensor';
+import { firstAvailable, TensorError } from '@meerkat/tensor';
 import type { GPU } from 'gpu.js';
 import { type GpuLoader, loadGpu } from './gpu-loader.js';
-import {
-  describeSelection,
-  GpujsBackend,
-  type GpujsBackendOptions,
-  type MatmulKernel,
-} from './gpujs-backend.js';
-import { AUTO_ORDER, type GpujsMode, isGpujsMode } from './modes.js';
+import { GpujsBackend, type GpujsBackendOptions, type MatmulKernel } from './gpujs-backend.js';
+import { AUTO_ORDER, GPUJS_FAMILY, type GpujsMode, isGpujsMode } from './modes.js';
 
 export interface CreateGpujsOptions {
   /** A mode, or `auto` (default) for the first that works here in `AUTO_ORDER`. */
@@ -24,10 +19,6 @@ export interface CreateGpujsOptions {
   readonly emulateDeviceResidency?: boolean;
   /** Creates a `GPU` for a mode; defaults to the real one. A test seam to simulate modes. */
   readonly loader?: GpuLoader;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function backendOptions(options: CreateGpujsOptions): GpujsBackendOptions {
@@ -59,29 +50,12 @@ export async function createGpujsBackend(options: CreateGpujsOptions = {}): Prom
     }
     return new GpujsBackend(gpu, mode, backendOptions(options));
   }
-  const requested = options.mode ?? 'auto';
-  if (requested !== 'auto' && !isGpujsMode(requested)) {
-    throw new TensorError(
-      'TENSOR_INVALID_ARGUMENT',
-      `unknown gpu.js mode '${String(requested)}'; use one of ${AUTO_ORDER.join(', ')} or auto`,
-    );
-  }
   const loader = options.loader ?? loadGpu;
-  const candidates = requested === 'auto' ? AUTO_ORDER : [requested];
-  const skipped: { mode: GpujsMode; reason: string }[] = [];
-  for (const mode of candidates) {
-    try {
-      const made = await loader(mode);
-      return new GpujsBackend(made, mode, {
-        ...backendOptions(options),
-        selection: describeSelection(mode, skipped),
-      });
-    } catch (error) {
-      skipped.push({ mode, reason: reasonOf(error) });
-    }
-  }
-  throw new TensorError(
-    'TENSOR_BACKEND_UNAVAILABLE',
-    `no gpu.js mode is available (${requested}):\n${skipped.map((s) => `  gpujs:${s.mode}: ${s.reason}`).join('\n')}`,
+  const found = await firstAvailable(
+    GPUJS_FAMILY,
+    options.mode ?? 'auto',
+    async (mode, selection) =>
+      new GpujsBackend(await loader(mode), mode, { ...backendOptions(options), selection }),
   );
+  return found.made;
 }

@@ -1,4 +1,4 @@
-import type { Tensor } from '@meerkat/tensor';
+import { BackendTensor } from '@meerkat/tensor';
 import type { Stored } from './executor.js';
 
 /**
@@ -15,40 +15,8 @@ export class SharedStorage {
   }
 }
 
-/** What a handle needs from the backend that made it. */
-export interface HandleOwner {
-  readonly name: string;
-  release(x: GpujsTensor): void;
-}
-
-/** A Meerkat tensor handle on a gpu.js backend. */
-export class GpujsTensor implements Tensor {
-  readonly dtype = 'float32' as const;
-  readonly shape: readonly number[];
-  readonly size: number;
-  readonly backend: string;
-  readonly owner: HandleOwner;
-  /** Null once disposed. */
-  storage: SharedStorage | null;
-
-  constructor(owner: HandleOwner, storage: SharedStorage, shape: readonly number[], size: number) {
-    this.owner = owner;
-    this.backend = owner.name;
-    this.storage = storage;
-    this.shape = Object.freeze([...shape]);
-    this.size = size;
-  }
-
-  get isDisposed(): boolean {
-    return this.storage === null;
-  }
-
-  /** Bytes this handle accounts for: 4 per float32 element. */
-  get bytes(): number {
-    return 4 * this.size;
-  }
-
-  dispose(): void {
-    this.owner.release(this);
-  }
-}
+/**
+ * A Meerkat tensor handle on a gpu.js backend; its `storage` is a `SharedStorage`. Its lifetime is
+ * `GpujsBackend`'s, through @meerkat/tensor's `TensorLifetime`.
+ */
+export class GpujsTensor extends BackendTensor<SharedStorage> {}

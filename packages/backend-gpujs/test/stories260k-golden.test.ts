@@ -1,8 +1,13 @@
-import { causalLmLoss, greedyGenerate, LlamaModel } from '@meerkat/lm';
+import { LlamaModel } from '@meerkat/lm';
+import {
+  GOLDEN,
+  goldenAgreement,
+  goldenGreedy,
+  HAVE_STORIES,
+  STORIES_DIR,
+  STORIES_SKIP_NOTE,
+} from '@meerkat/lm/testing';
 import { describe, expect, it } from 'vitest';
-// The shared model's location and golden file, from @meerkat/lm's own test helpers.
-import { GOLDEN, goldenForward } from '../../lm/test/golden.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../../lm/test/model-dir.js';
 import { createGpujsBackend } from '../src/index.js';
 
 /**
@@ -17,21 +22,11 @@ describe.skipIf(!HAVE_STORIES)(`stories260K golden logits on gpu.js${STORIES_SKI
     async (mode) => {
       const backend = await createGpujsBackend({ mode });
       const model = LlamaModel.load(STORIES_DIR, backend);
-      let worstLogit = 0;
-      let worstNll = 0;
-      for (const c of GOLDEN!.cases) {
-        const { lastLogitError, argmax } = await goldenForward(model, c);
-        worstLogit = Math.max(worstLogit, lastLogitError);
-        expect(argmax).toEqual(c.argmax_per_position);
-        const ids = Uint32Array.from(c.ids);
-        const loss = await causalLmLoss(model, ids, [1, ids.length]);
-        worstNll = Math.max(worstNll, Math.abs(loss.mean - c.mean_nll));
-      }
-      console.log(
-        `gpujs:${mode} stories260K: max |logit − golden| ${worstLogit.toExponential(2)}, max |mean NLL − golden| ${worstNll.toExponential(2)}`,
-      );
-      expect(worstLogit).toBeLessThan(1e-4);
-      expect(worstNll).toBeLessThan(1e-4);
+      const agreement = await goldenAgreement(model, GOLDEN!);
+      console.log(`gpujs:${mode} stories260K: ${agreement.summary}`);
+      expect(agreement.argmax).toEqual(agreement.goldenArgmax);
+      expect(agreement.worstLogitError).toBeLessThan(1e-4);
+      expect(agreement.worstNllError).toBeLessThan(1e-4);
       model.dispose();
       expect(backend.memory().tensors).toBe(0);
     },
@@ -41,11 +36,8 @@ describe.skipIf(!HAVE_STORIES)(`stories260K golden logits on gpu.js${STORIES_SKI
   it('gpujs:webasm: greedy continuation of "Once upon a time" matches golden token for token', async () => {
     const backend = await createGpujsBackend({ mode: 'webasm' });
     const model = LlamaModel.load(STORIES_DIR, backend);
-    const golden = GOLDEN!.greedy.ids;
-    const prompt = Uint32Array.from(GOLDEN!.cases[0]!.ids);
-    expect([...prompt]).toEqual(golden.slice(0, prompt.length));
-    const out = await greedyGenerate(model, prompt, golden.length - prompt.length);
-    expect([...out]).toEqual(golden);
+    const { expected, generated } = await goldenGreedy(model, GOLDEN!);
+    expect(generated).toEqual(expected);
     model.dispose();
     expect(backend.memory().tensors).toBe(0);
   }, 60_000);

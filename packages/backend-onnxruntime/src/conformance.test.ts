@@ -1,4 +1,4 @@
-import { runConformanceSuite } from '@meerkat/tensor';
+import { runConformanceSuite } from '@meerkat/tensor/conformance';
 import { describe, it } from 'vitest';
 import { createOrtBackend } from './node-engines.js';
 

@@ -1,7 +1,6 @@
-import { TensorError } from '@meerkat/tensor';
-import { firstAvailableEngine, reasonOf } from './engine-search.js';
-import { ENGINES, isOrtEngine, type OrtEngine, type OrtRuntime } from './engines.js';
-import { describeEngineSelection, OrtBackend, type OrtBackendOptions } from './ort-backend.js';
+import { errorReason, firstAvailable } from '@meerkat/tensor';
+import { ENGINES, ORT_FAMILY, type OrtEngine, type OrtRuntime } from './engines.js';
+import { OrtBackend, type OrtBackendOptions } from './ort-backend.js';
 import { importRuntime, type OrtModule } from './ort-module.js';
 import { probeEngine } from './probe-engine.js';
 
@@ -63,13 +62,13 @@ export async function loadEngine(
   try {
     ort = given ?? (await importRuntime(runtime));
   } catch (error) {
-    throw new Error(`could not import ${runtime} (${spec.hint}): ${reasonOf(error)}`);
+    throw new Error(`could not import ${runtime} (${spec.hint}): ${errorReason(error, true)}`);
   }
   try {
     await probeEngine(ort, spec);
   } catch (error) {
     throw new Error(
-      `${runtime}'s ${spec.executionProvider} provider does not run here: ${reasonOf(error)} (${spec.hint})`,
+      `${runtime}'s ${spec.executionProvider} provider does not run here: ${errorReason(error, true)} (${spec.hint})`,
     );
   }
   return ort;
@@ -93,25 +92,17 @@ export async function createOrtBackendWith(
   options: CreateOrtOptions,
   search: EngineSearch,
 ): Promise<OrtBackend> {
-  const requested = options.engine ?? 'auto';
-  if (requested !== 'auto' && !isOrtEngine(requested)) {
-    throw new TensorError(
-      'TENSOR_INVALID_ARGUMENT',
-      `unknown ONNX Runtime engine '${String(requested)}'; use one of ${search.order.join(', ')} or auto`,
-    );
-  }
-  const { engine: _engine, ort: given, ...backendOptions } = options;
-  return firstAvailableEngine(
+  const { engine: requested = 'auto', ort: given, ...backendOptions } = options;
+  const found = await firstAvailable(
+    ORT_FAMILY,
     requested,
-    requested === 'auto' ? search.order : [requested],
-    async (engine, skipped) =>
+    async (engine, selection) =>
       new OrtBackend(
         await loadEngine(engine, search.runtimes, given, search.precheck),
         ENGINES[engine],
-        {
-          ...backendOptions,
-          selection: describeEngineSelection(engine, skipped),
-        },
+        { ...backendOptions, selection },
       ),
+    search.order,
   );
+  return found.made;
 }

@@ -1,18 +1,12 @@
-import { TensorError } from '@meerkat/tensor';
+import { errorReason, firstAvailable, registerFamily } from '@meerkat/tensor';
 import {
   BROWSER_RUNTIMES,
   type CreateOrtOptions,
   loadEngine,
   type RuntimeMap,
 } from './create-backend.js';
-import {
-  firstAvailableEngine,
-  reasonOf,
-  registerEngines,
-  type SkippedEngine,
-} from './engine-search.js';
-import { AUTO_ORDER, ENGINES, isOrtEngine, type OrtEngine } from './engines.js';
-import { describeEngineSelection, OrtBackend, type OrtBackendOptions } from './ort-backend.js';
+import { AUTO_ORDER, ENGINES, ORT_FAMILY, type OrtEngine } from './engines.js';
+import { type EngineSelection, OrtBackend, type OrtBackendOptions } from './ort-backend.js';
 import type { OrtModule } from './ort-module.js';
 import {
   configureOrtWeb,
@@ -68,7 +62,7 @@ async function readyModule(engine: OrtEngine, attempt: Attempt): Promise<OrtModu
     ort = attempt.ort ?? (await importOrtWeb());
   } catch (error) {
     throw new Error(
-      `could not import onnxruntime-web (${ENGINES[engine].hint}): ${reasonOf(error)}`,
+      `could not import onnxruntime-web (${ENGINES[engine].hint}): ${errorReason(error, true)}`,
     );
   }
   return ort;
@@ -78,14 +72,13 @@ async function readyModule(engine: OrtEngine, attempt: Attempt): Promise<OrtModu
 async function makeBackend(
   engine: OrtEngine,
   attempt: Attempt,
-  skipped: readonly SkippedEngine[],
+  selection: EngineSelection,
   backendOptions: Omit<OrtBackendOptions, 'selection' | 'threads'>,
 ): Promise<OrtBackend> {
   const ort = await readyModule(engine, attempt);
   const asked = configureOrtWeb(ort, attempt.web);
   await loadEngine(engine, attempt.runtimes, ort);
   const setup = describeOrtWeb(ort, asked);
-  const selection = describeEngineSelection(engine, skipped);
   const backend = new OrtBackend(ort, ENGINES[engine], {
     ...backendOptions,
     selection: { ...selection, summary: `${selection.summary}; ${setup.summary}` },
@@ -106,15 +99,8 @@ export async function createBrowserOrtBackend(
   options: CreateBrowserOrtOptions = {},
   runtimes: RuntimeMap = BROWSER_RUNTIMES,
 ): Promise<OrtBackend> {
-  const requestedEngine = options.engine ?? 'auto';
-  if (requestedEngine !== 'auto' && !isOrtEngine(requestedEngine)) {
-    throw new TensorError(
-      'TENSOR_INVALID_ARGUMENT',
-      `unknown ONNX Runtime engine '${String(requestedEngine)}'; use one of ${AUTO_ORDER.join(', ')} or auto`,
-    );
-  }
   const {
-    engine: _engine,
+    engine: requested = 'auto',
     ort,
     wasmPaths,
     threads,
@@ -124,13 +110,13 @@ export async function createBrowserOrtBackend(
     ...(wasmPaths === undefined ? {} : { wasmPaths }),
     ...(threads === undefined ? {} : { threads }),
   };
-  const candidates =
-    requestedEngine === 'auto'
-      ? AUTO_ORDER.filter((e) => runtimes[e] !== undefined)
-      : [requestedEngine];
-  return firstAvailableEngine(requestedEngine, candidates, (engine, skipped) =>
-    makeBackend(engine, { ort, web, runtimes }, skipped, backendOptions),
+  const found = await firstAvailable(
+    ORT_FAMILY,
+    requested,
+    (engine, selection) => makeBackend(engine, { ort, web, runtimes }, selection, backendOptions),
+    AUTO_ORDER.filter((e) => runtimes[e] !== undefined),
   );
+  return found.made;
 }
 
 /**
@@ -147,13 +133,10 @@ export function registerBrowserOrtBackends(options: RegisterBrowserOrtOptions = 
   };
   // Engines this environment does not offer at all are not named as skipped, as `auto` leaves
   // them out.
-  registerEngines(
-    AUTO_ORDER,
-    (engine, skipped) => makeBackend(engine, { ort: options.ort, web, runtimes }, skipped, {}),
-    {
-      reportsSkip: (engine) => runtimes[engine] !== undefined,
-      ...(options.replace === undefined ? {} : { replace: options.replace }),
-    },
+  registerFamily(
+    ORT_FAMILY,
+    (engine, selection) => makeBackend(engine, { ort: options.ort, web, runtimes }, selection, {}),
+    { reportsSkip: (engine) => runtimes[engine] !== undefined, replace: options.replace },
   );
 }
 

@@ -1,4 +1,5 @@
-import { createReferenceBackend, SeededRandom } from '@meerkat/tensor';
+import { createReferenceBackend } from '@meerkat/tensor';
+import { SeededRandom } from '@meerkat/tensor/conformance';
 import { describe, expect, it } from 'vitest';
 import { createOrtBackend } from './node-engines.js';
 

@@ -1,3 +1,5 @@
+import { type BackendFamily, errorReason } from '@meerkat/tensor';
+
 /**
  * The ONNX Runtime engines this package registers, as `ort:<engine>`: which runtime package runs
  * them, the execution provider they ask for, and what to do when it is missing.
@@ -71,6 +73,18 @@ export const NODE_AUTO_ORDER: readonly OrtEngine[] = [
   'wasm',
   'webgpu',
 ];
+
+/**
+ * The `ort:*` family, for @meerkat/tensor's selection and registration helpers: every engine, in
+ * `AUTO_ORDER`; an engine's reason is the first line of its error (ONNX Runtime's run long).
+ */
+export const ORT_FAMILY: BackendFamily<'engine', OrtEngine> = {
+  family: 'ort',
+  key: 'engine',
+  noun: 'ONNX Runtime engine',
+  order: AUTO_ORDER,
+  reasonOf: (error) => errorReason(error, true),
+};
 
 export function isOrtEngine(value: unknown): value is OrtEngine {
   return typeof value === 'string' && Object.hasOwn(ENGINES, value);

@@ -11,22 +11,22 @@ import {
   checkUpload,
   crossEntropyDims,
   embeddingDims,
+  familySelection,
   lastAxis,
   type MatmulOptions,
-  type MemoryInfo,
   matmulDims,
   type Rotary,
   rmsNormDims,
   ropeDims,
-  ScopeAccounting,
   shapeSize,
   type Tensor,
   TensorError,
+  TensorLifetime,
   type ValueAndGradients,
 } from '@meerkat/tensor';
 import type { InferenceSession } from 'onnxruntime-common';
 import { capabilitiesFor } from './capabilities.js';
-import type { EngineSpec } from './engines.js';
+import { type EngineSpec, ORT_FAMILY } from './engines.js';
 import { lowerAttention } from './lower/attention.js';
 import {
   lowerBinary,
@@ -82,14 +82,7 @@ export function describeEngineSelection(
   engine: string,
   skipped: EngineSelection['skipped'],
 ): EngineSelection {
-  return {
-    engine,
-    skipped,
-    summary: [
-      `chose ort:${engine}`,
-      ...skipped.map((s) => `ort:${s.engine} skipped: ${s.reason}`),
-    ].join('; '),
-  };
+  return familySelection<'engine', string>(ORT_FAMILY, engine, skipped);
 }
 
 export interface OrtBackendOptions {
@@ -124,10 +117,10 @@ export interface OrtBackendStats extends SessionCacheStats {
  *
  * Host values (uploads, weights) are graph inputs bound to their own `Float32Array`s without a
  * copy: `scatterUpdate` writes those arrays in place, and the next run sees the change with no
- * session rebuilt. Forward only: no gradients.
+ * session rebuilt. Forward only: no gradients. Tensor lifetimes (scopes, keep, dispose, memory,
+ * foreign and disposed handles) are @meerkat/tensor's `TensorLifetime`.
  */
-export class OrtBackend implements Backend {
-  readonly name: string;
+export class OrtBackend extends TensorLifetime<Source, OrtTensor> implements Backend {
   readonly engine: EngineSpec;
   readonly capabilities: Capabilities;
   readonly selection: EngineSelection;
@@ -139,19 +132,11 @@ export class OrtBackend implements Backend {
   readonly #pending = new Set<OrtTensor>();
   #runs = 0;
   #copiesOnWrite = 0;
-  readonly #accounting = new ScopeAccounting<OrtTensor>({
-    isHandle: (value): value is OrtTensor => value instanceof OrtTensor,
-    bytesOf: (x) => 4 * x.size,
-    free: (x) => {
-      x.source = null;
-      this.#pending.delete(x);
-    },
-  });
 
   constructor(ort: OrtModule, engine: EngineSpec, options: OrtBackendOptions = {}) {
+    super(`ort:${engine.engine}`);
     this.#ort = ort;
     this.engine = engine;
-    this.name = `ort:${engine.engine}`;
     this.capabilities = capabilitiesFor(engine);
     this.selection = options.selection ?? describeEngineSelection(engine.engine, []);
     this.#sessions = new SessionCache(options.sessionCacheSize ?? 64);
@@ -177,32 +162,13 @@ export class OrtBackend implements Backend {
     return this.#sessions.clear();
   }
 
-  release(x: OrtTensor): void {
-    this.#accounting.release(x);
-  }
-
-  #handle(x: Tensor): OrtTensor {
-    if (!(x instanceof OrtTensor) || x.owner !== this) {
-      throw new TensorError(
-        'TENSOR_FOREIGN',
-        `${this.name}: got a tensor of backend '${String((x as { backend?: unknown })?.backend)}'; pass tensors only to the backend instance that made them`,
-      );
-    }
-    if (x.source === null) {
-      throw new TensorError(
-        'TENSOR_DISPOSED',
-        `${this.name}: tensor [${x.shape.join(', ')}] was disposed`,
-      );
-    }
-    return x;
-  }
-
-  #source(x: Tensor): Source {
-    return this.#handle(x).source!;
+  /** A disposed handle no longer counts as pending. */
+  protected override freeStorage(_source: Source, handle: OrtTensor): void {
+    this.#pending.delete(handle);
   }
 
   #make(source: Source, shape: readonly number[]): OrtTensor {
-    const t = this.#accounting.track(new OrtTensor(this, source, shape, shapeSize(shape)));
+    const t = this.track(new OrtTensor(this, source, shape, shapeSize(shape)));
     if (source.kind === 'op') this.#pending.add(t);
     return t;
   }
@@ -232,14 +198,14 @@ export class OrtBackend implements Backend {
   }
 
   async download(x: Tensor): Promise<Float32Array> {
-    const h = this.#handle(x);
-    const source = h.source!;
+    const h = this.live(x);
+    const source = h.storage!;
     if (source.kind === 'leaf') return (source.data as Float32Array).slice();
     const [values] = await this.#evaluate([source]);
     // The handle keeps the values (a later op or download reuses them), unless it was disposed
     // or overwritten while the graph ran.
-    if (h.source === source) {
-      h.source = new Leaf('float32', source.shape, values!);
+    if (h.storage === source) {
+      h.storage = new Leaf('float32', source.shape, values!);
       this.#pending.delete(h);
       return values!.slice();
     }
@@ -247,7 +213,7 @@ export class OrtBackend implements Backend {
   }
 
   reshape(x: Tensor, shape: readonly number[]): Tensor {
-    const source = this.#source(x);
+    const source = this.storageOf(x);
     checkReshape(x, shape);
     return this.#op(`reshape[${shape.join(',')}]`, [source], [...shape], lowerReshape(shape));
   }
@@ -283,65 +249,42 @@ export class OrtBackend implements Backend {
     }
   }
 
-  // ── lifetime ──────────────────────────────────────────────────────────────────────────────
-
-  dispose(x: Tensor | readonly Tensor[]): void {
-    const list: readonly Tensor[] = Array.isArray(x) ? x : [x as Tensor];
-    for (const t of list) {
-      if (t instanceof OrtTensor && t.owner === this) this.release(t);
-      else this.#handle(t); // throws TENSOR_FOREIGN
-    }
-  }
-
-  scope<R>(fn: () => R): R {
-    return this.#accounting.scope(fn);
-  }
-
-  keep<T extends Tensor>(x: T): T {
-    this.#accounting.keep(this.#handle(x));
-    return x;
-  }
-
-  memory(): MemoryInfo {
-    return this.#accounting.memory();
-  }
-
   // ── linear algebra and elementwise ────────────────────────────────────────────────────────
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-    const A = this.#source(a);
-    const B = this.#source(b);
+    const A = this.storageOf(a);
+    const B = this.storageOf(b);
     const d = matmulDims(a, b, options);
     return this.#op(`matmul${d.transposeB ? 'T' : ''}`, [A, B], d.outShape, lowerMatmul(d));
   }
 
   add(a: Tensor, b: Tensor): Tensor {
-    const A = this.#source(a);
-    const B = this.#source(b);
+    const A = this.storageOf(a);
+    const B = this.storageOf(b);
     broadcastRepeats('add', a, b);
     return this.#op('add', [A, B], a.shape, lowerBinary('Add'));
   }
 
   mul(a: Tensor, b: Tensor): Tensor {
-    const A = this.#source(a);
-    const B = this.#source(b);
+    const A = this.storageOf(a);
+    const B = this.storageOf(b);
     broadcastRepeats('mul', a, b);
     return this.#op('mul', [A, B], a.shape, lowerBinary('Mul'));
   }
 
   scale(a: Tensor, s: number): Tensor {
-    const A = this.#source(a);
+    const A = this.storageOf(a);
     checkFinite('scale', 's', s);
     return this.#op(`scale(${s})`, [A], a.shape, lowerScale(s));
   }
 
   silu(x: Tensor): Tensor {
-    return this.#op('silu', [this.#source(x)], x.shape, lowerSilu);
+    return this.#op('silu', [this.storageOf(x)], x.shape, lowerSilu);
   }
 
   swiglu(gate: Tensor, up: Tensor): Tensor {
-    const G = this.#source(gate);
-    const U = this.#source(up);
+    const G = this.storageOf(gate);
+    const U = this.storageOf(up);
     checkSameShape('swiglu', gate, up);
     return this.#op('swiglu', [G, U], gate.shape, lowerSwiglu);
   }
@@ -349,25 +292,25 @@ export class OrtBackend implements Backend {
   // ── normalisation, positions, attention ───────────────────────────────────────────────────
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    const X = this.#source(x);
-    const W = this.#source(weight);
+    const X = this.storageOf(x);
+    const W = this.storageOf(weight);
     rmsNormDims(x, weight, eps);
     return this.#op(`rmsNorm(${eps})`, [X, W], x.shape, lowerRmsNorm(eps));
   }
 
   rope(x: Tensor, rotary: Rotary): Tensor {
-    const X = this.#source(x);
+    const X = this.storageOf(x);
     const r = ropeDims(x, rotary);
     const [cos, sin] =
       'positions' in rotary
         ? this.#ropeTables.get(rotary.positions, r, rotary.theta)
-        : [this.#source(rotary.cos), this.#source(rotary.sin)];
+        : [this.storageOf(rotary.cos), this.storageOf(rotary.sin)];
     return this.#op(`rope(${r.perBatch ? 'b' : 's'})`, [X, cos, sin], x.shape, lowerRope(r));
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-    const inputs = [this.#source(q), this.#source(k), this.#source(v)];
-    if (options.mask !== undefined) inputs.push(this.#source(options.mask));
+    const inputs = [this.storageOf(q), this.storageOf(k), this.storageOf(v)];
+    if (options.mask !== undefined) inputs.push(this.storageOf(options.mask));
     const a = attentionDims(q, k, v, options);
     const hasMask = options.mask !== undefined;
     return this.#op(
@@ -381,7 +324,7 @@ export class OrtBackend implements Backend {
   // ── embeddings and losses ─────────────────────────────────────────────────────────────────
 
   embedding(table: Tensor, ids: Uint32Array, idsShape: readonly number[]): Tensor {
-    const T = this.#source(table);
+    const T = this.storageOf(table);
     const h = embeddingDims(table, ids, idsShape);
     // A copy: the caller may reuse its id buffer before the op runs.
     const idLeaf = new Leaf('int32', [...idsShape], Int32Array.from(ids));
@@ -389,13 +332,13 @@ export class OrtBackend implements Backend {
   }
 
   logSoftmax(x: Tensor): Tensor {
-    const X = this.#source(x);
+    const X = this.storageOf(x);
     lastAxis('logSoftmax', x);
     return this.#op('logSoftmax', [X], x.shape, lowerLogSoftmax);
   }
 
   crossEntropy(logits: Tensor, rows: Uint32Array, targets: Uint32Array): Tensor {
-    const L = this.#source(logits);
+    const L = this.storageOf(logits);
     const v = crossEntropyDims(logits, rows, targets);
     const n = rows.length;
     const R = logits.size / v;
@@ -419,7 +362,7 @@ export class OrtBackend implements Backend {
   }
 
   sum(x: Tensor): Tensor {
-    return this.#op('sum', [this.#source(x)], [], lowerSum(x.shape.length));
+    return this.#op('sum', [this.storageOf(x)], [], lowerSum(x.shape.length));
   }
 
   // ── training ──────────────────────────────────────────────────────────────────────────────
@@ -431,7 +374,7 @@ export class OrtBackend implements Backend {
    * ScatterND instead.
    */
   scatterUpdate(weight: Tensor, flatIndices: Uint32Array, values: Float32Array): void {
-    const h = this.#handle(weight);
+    const h = this.live(weight);
     // Every entry in order (a full-parameter write) is valid by construction and written as one
     // copy; any other index array gets the full check.
     const whole =
@@ -440,7 +383,7 @@ export class OrtBackend implements Backend {
       values.length === h.size;
     if (!whole) checkScatterIndices(h.size, flatIndices, values);
     if (flatIndices.length === 0) return;
-    let source = h.source!;
+    let source = h.storage!;
     if (source.kind === 'op') {
       const indices = new Leaf(
         'int64',
@@ -448,7 +391,7 @@ export class OrtBackend implements Backend {
         BigInt64Array.from(flatIndices, BigInt),
       );
       const updates = new Leaf('float32', [values.length], values.slice());
-      h.source = new OpNode(
+      h.storage = new OpNode(
         `scatter<${h.shape.join('x')}|${flatIndices.length}>`,
         [source, indices, updates],
         h.shape,
@@ -458,7 +401,7 @@ export class OrtBackend implements Backend {
     }
     if (this.#pending.size > 0 && reaches(this.#pendingOps(), source)) {
       source = new Leaf('float32', source.shape, source.data.slice());
-      h.source = source;
+      h.storage = source;
       this.#copiesOnWrite++;
     }
     const data = source.data as Float32Array;
@@ -467,7 +410,7 @@ export class OrtBackend implements Backend {
   }
 
   *#pendingOps(): Iterable<OpNode> {
-    for (const t of this.#pending) if (t.source?.kind === 'op') yield t.source;
+    for (const t of this.#pending) if (t.storage?.kind === 'op') yield t.storage;
   }
 
   valueAndGradients(_f: () => Tensor, _wrt: readonly Tensor[]): ValueAndGradients {

@@ -1,8 +1,8 @@
+import { registerFamily } from '@meerkat/tensor';
 import { loadEngine, type RuntimeMap } from './create-backend.js';
-import { registerEngines } from './engine-search.js';
-import { ENGINES } from './engines.js';
+import { ENGINES, ORT_FAMILY } from './engines.js';
 import { NODE_ENGINE_SEARCH } from './node-engines.js';
-import { describeEngineSelection, OrtBackend } from './ort-backend.js';
+import { OrtBackend } from './ort-backend.js';
 
 export interface RegisterOrtOptions {
   /** Which runtime runs each engine; default: Node's (onnxruntime-node, wasm on onnxruntime-web). */
@@ -19,15 +19,15 @@ export interface RegisterOrtOptions {
  */
 export function registerOrtBackends(options: RegisterOrtOptions = {}): void {
   const runtimes = options.runtimes ?? NODE_ENGINE_SEARCH.runtimes;
-  registerEngines(
-    NODE_ENGINE_SEARCH.order,
-    async (engine, skipped) =>
+  registerFamily(
+    { ...ORT_FAMILY, order: NODE_ENGINE_SEARCH.order },
+    async (engine, selection) =>
       new OrtBackend(
         await loadEngine(engine, runtimes, undefined, NODE_ENGINE_SEARCH.precheck),
         ENGINES[engine],
-        { selection: describeEngineSelection(engine, skipped) },
+        { selection },
       ),
-    options.replace === undefined ? {} : { replace: options.replace },
+    { replace: options.replace },
   );
 }
 

@@ -1,6 +1,6 @@
 import { causalLmLoss, LlamaModel, TrainableView } from '@meerkat/lm';
+import { sharedModel } from '@meerkat/lm/testing';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../../lm/test/shared-models.js';
 import { createOrtBackend } from '../src/index.js';
 
 /**

@@ -2,7 +2,8 @@
 // Run after building: (cd ../tensor && npm run build) && npm run build && node examples/conformance.mjs
 
 import { registerTfjsBackends } from '@meerkat/backend-tfjs';
-import { checkBackend, createBackend } from '@meerkat/tensor';
+import { createBackend } from '@meerkat/tensor';
+import { checkBackend } from '@meerkat/tensor/conformance';
 
 registerTfjsBackends();
 const backend = await createBackend('tfjs:auto');

@@ -1,4 +1,4 @@
-import { runConformanceSuite } from '@meerkat/tensor';
+import { runConformanceSuite } from '@meerkat/tensor/conformance';
 import { describe, it } from 'vitest';
 import { createTfjsBackend } from './select.js';
 

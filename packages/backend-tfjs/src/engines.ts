@@ -1,3 +1,4 @@
+import { type BackendFamily, errorReason } from '@meerkat/tensor';
 import type * as tfc from '@tensorflow/tfjs-core';
 
 /** The TensorFlow.js module (tfjs-core's API; tfjs-node re-exports the same API). */
@@ -8,6 +9,14 @@ export type EngineVariant = 'node-gpu' | 'node' | 'wasm' | 'cpu';
 
 /** `tfjs:auto` tries engines in this order. */
 export const ENGINE_ORDER: readonly EngineVariant[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+
+/** The `tfjs:*` family, for @meerkat/tensor's selection and registration helpers. */
+export const TFJS_FAMILY: BackendFamily<'engine', EngineVariant> = {
+  family: 'tfjs',
+  key: 'engine',
+  noun: 'TensorFlow.js engine',
+  order: ENGINE_ORDER,
+};
 
 /** A loaded engine: the tf module to call and the tfjs backend name to activate. */
 export interface TfjsEngine {
@@ -35,10 +44,6 @@ const PACKAGES: Readonly<Record<'node-gpu' | 'node', string>> = {
   node: '@tensorflow/tfjs-node',
 };
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Imports an optional peer by a computed specifier, so bundlers and tsc leave it alone. */
 async function importOptional(specifier: string): Promise<unknown> {
   return import(/* @vite-ignore */ specifier);
@@ -57,7 +62,7 @@ async function loadNative(variant: 'node-gpu' | 'node'): Promise<TfjsEngine> {
   try {
     mod = await importOptional(PACKAGES[variant]);
   } catch (error) {
-    throw new Error(`${INSTALL_HINTS[variant]}. Import failed: ${message(error)}`);
+    throw new Error(`${INSTALL_HINTS[variant]}. Import failed: ${errorReason(error)}`);
   }
   const tf = ((mod as { default?: unknown }).default ?? mod) as Tf;
   if (typeof tf.setBackend !== 'function' || typeof tf.tidy !== 'function') {

@@ -8,9 +8,9 @@ import {
   oracleRope,
   oracleRopeTables,
   oracleSilu,
-  SeededRandom,
   type Tensor,
 } from '@meerkat/tensor';
+import { SeededRandom } from '@meerkat/tensor/conformance';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend } from './select.js';
 

@@ -1,6 +1,6 @@
-import { type BackendFactory, registerBackend, unavailable } from '@meerkat/tensor';
-import { ENGINE_ORDER, type EngineLoader, type EngineVariant, loadEngine } from './engines.js';
-import { describeSelection, TfjsBackend } from './tfjs-backend.js';
+import { registerFamily } from '@meerkat/tensor';
+import { type EngineLoader, loadEngine, TFJS_FAMILY } from './engines.js';
+import { TfjsBackend } from './tfjs-backend.js';
 
 export interface RegisterTfjsOptions {
   /** Engine loader; defaults to the real one. A test seam to simulate installed/missing peers. */
@@ -18,30 +18,11 @@ export interface RegisterTfjsOptions {
  */
 export function registerTfjsBackends(options: RegisterTfjsOptions = {}): void {
   const loader = options.loader ?? loadEngine;
-  /** Why each engine last failed to load here (for `selection.skipped`). */
-  const failures = new Map<EngineVariant, string>();
-  ENGINE_ORDER.forEach((variant, priority) => {
-    const factory: BackendFactory = async () => {
-      try {
-        const engine = await loader(variant);
-        failures.delete(variant);
-        const better = ENGINE_ORDER.slice(0, priority);
-        const skipped = better.flatMap((engine) => {
-          const reason = failures.get(engine);
-          return reason === undefined ? [] : [{ engine, reason }];
-        });
-        return new TfjsBackend(engine, describeSelection(variant, skipped));
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        failures.set(variant, reason);
-        return unavailable(reason);
-      }
-    };
-    registerBackend(`tfjs:${variant}`, factory, {
-      priority,
-      ...(options.replace === undefined ? {} : { replace: options.replace }),
-    });
-  });
+  registerFamily(
+    TFJS_FAMILY,
+    async (engine, selection) => new TfjsBackend(await loader(engine), selection),
+    { replace: options.replace },
+  );
 }
 
 /**

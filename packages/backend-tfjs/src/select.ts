@@ -1,20 +1,10 @@
-import { TensorError } from '@meerkat/tensor';
-import {
-  ENGINE_ORDER,
-  type EngineLoader,
-  type EngineVariant,
-  loadEngine,
-  type TfjsEngine,
-} from './engines.js';
-import { describeSelection, TfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
+import { firstAvailable } from '@meerkat/tensor';
+import { type EngineLoader, type EngineVariant, loadEngine, TFJS_FAMILY } from './engines.js';
+import { TfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
 
 export interface CreateTfjsOptions extends TfjsBackendOptions {
   /** Engine loader; defaults to the real one. A test seam to simulate installed/missing peers. */
   readonly loader?: EngineLoader;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -27,27 +17,7 @@ export async function createTfjsBackend(
   options: CreateTfjsOptions = {},
 ): Promise<TfjsBackend> {
   const loader = options.loader ?? loadEngine;
-  const candidates = variant === 'auto' ? ENGINE_ORDER : [variant];
-  if (!ENGINE_ORDER.includes(candidates[0]!)) {
-    throw new TensorError(
-      'TENSOR_INVALID_ARGUMENT',
-      `unknown tfjs engine '${String(variant)}'; use one of ${ENGINE_ORDER.join(', ')} or auto`,
-    );
-  }
-  const skipped: { engine: EngineVariant; reason: string }[] = [];
-  for (const candidate of candidates) {
-    let engine: TfjsEngine;
-    try {
-      engine = await loader(candidate);
-    } catch (error) {
-      skipped.push({ engine: candidate, reason: reasonOf(error) });
-      continue;
-    }
-    // Outside the try: a bad option is the caller's error, not an unavailable engine.
-    return new TfjsBackend(engine, describeSelection(candidate, skipped), options);
-  }
-  throw new TensorError(
-    'TENSOR_BACKEND_UNAVAILABLE',
-    `no TensorFlow.js engine is available (${variant}):\n${skipped.map((s) => `  tfjs:${s.engine}: ${s.reason}`).join('\n')}`,
-  );
+  const found = await firstAvailable(TFJS_FAMILY, variant, (engine) => loader(engine));
+  // Outside the search: a bad option is the caller's error, not an unavailable engine.
+  return new TfjsBackend(found.made, found.selection, options);
 }

@@ -11,23 +11,23 @@ import {
   checkUpload,
   crossEntropyDims,
   embeddingDims,
+  familySelection,
   lastAxis,
   type MatmulOptions,
-  type MemoryInfo,
   matmulDims,
   type Rotary,
   rmsNormDims,
   ropeDims,
   ropeTables,
-  ScopeAccounting,
   shapeSize,
   type Tensor,
   TensorError,
+  TensorLifetime,
   type ValueAndGradients,
 } from '@meerkat/tensor';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { capabilitiesFor } from './capabilities.js';
-import type { EngineVariant, Tf, TfjsEngine } from './engines.js';
+import { type EngineVariant, TFJS_FAMILY, type Tf, type TfjsEngine } from './engines.js';
 import { tapeGradients } from './gradients.js';
 import { ensureGradients } from './kernel-gradients.js';
 import * as ops from './ops.js';
@@ -55,12 +55,7 @@ export function describeSelection(
   engine: EngineVariant,
   skipped: EngineSelection['skipped'],
 ): EngineSelection {
-  const why = skipped.map((s) => `tfjs:${s.engine} skipped: ${s.reason}`);
-  return {
-    engine,
-    skipped,
-    summary: [`chose tfjs:${engine}`, ...why].join('; '),
-  };
+  return familySelection(TFJS_FAMILY, engine, skipped);
 }
 
 /** Tuning of a `TfjsBackend`. */
@@ -74,9 +69,11 @@ export interface TfjsBackendOptions {
   readonly transposeCacheBytes?: number;
 }
 
-/** A Meerkat backend on one TensorFlow.js engine. */
-export class TfjsBackend implements Backend {
-  readonly name: string;
+/**
+ * A Meerkat backend on one TensorFlow.js engine. Tensor lifetimes (scopes, keep, dispose, memory,
+ * foreign and disposed handles) are @meerkat/tensor's `TensorLifetime`; this class computes.
+ */
+export class TfjsBackend extends TensorLifetime<tfc.Tensor, TfjsTensor> implements Backend {
   readonly capabilities: Capabilities;
   readonly selection: EngineSelection;
   readonly #tf: Tf;
@@ -87,22 +84,13 @@ export class TfjsBackend implements Backend {
   readonly #transposeCache: TransposeCache<TfjsTensor>;
   /** > 0 while valueAndGradients records f: cached transposes would cut the tape. */
   #taping = 0;
-  readonly #accounting = new ScopeAccounting<TfjsTensor>({
-    isHandle: (value): value is TfjsTensor => value instanceof TfjsTensor,
-    bytesOf: (x) => x.bytes,
-    free: (x) => {
-      this.#transposeCache.drop(x);
-      x.inner?.dispose();
-      x.inner = null;
-    },
-  });
 
   constructor(
     engine: TfjsEngine,
     selection: EngineSelection = describeSelection(engine.variant, []),
     options: TfjsBackendOptions = {},
   ) {
-    this.name = `tfjs:${engine.variant}`;
+    super(`tfjs:${engine.variant}`);
     this.capabilities = capabilitiesFor(engine.variant);
     this.selection = selection;
     this.#tf = engine.tf;
@@ -143,32 +131,14 @@ export class TfjsBackend implements Backend {
     return tf;
   }
 
-  release(x: TfjsTensor): void {
-    this.#accounting.release(x);
+  /** Frees a disposed handle's tf.Tensor and its cached transpose. */
+  protected override freeStorage(inner: tfc.Tensor, handle: TfjsTensor): void {
+    this.#transposeCache.drop(handle);
+    inner.dispose();
   }
 
   #wrap(inner: tfc.Tensor, shape: readonly number[] = inner.shape): TfjsTensor {
-    return this.#accounting.track(new TfjsTensor(this, inner, shape));
-  }
-
-  #handle(x: Tensor): TfjsTensor {
-    if (!(x instanceof TfjsTensor) || x.owner !== this) {
-      throw new TensorError(
-        'TENSOR_FOREIGN',
-        `${this.name}: got a tensor of backend '${String((x as { backend?: unknown })?.backend)}'; pass tensors only to the backend instance that made them`,
-      );
-    }
-    if (x.inner === null) {
-      throw new TensorError(
-        'TENSOR_DISPOSED',
-        `${this.name}: tensor [${x.shape.join(', ')}] was disposed`,
-      );
-    }
-    return x;
-  }
-
-  #t(x: Tensor): tfc.Tensor {
-    return this.#handle(x).inner!;
+    return this.track(new TfjsTensor(this, inner, shape, inner.size));
   }
 
   /** Runs a tf computation under tf.tidy and wraps its result. */
@@ -194,7 +164,7 @@ export class TfjsBackend implements Backend {
   }
 
   async download(x: Tensor): Promise<Float32Array> {
-    const inner = this.#t(x);
+    const inner = this.storageOf(x);
     this.#activate();
     const data = (await inner.data()) as Float32Array;
     // wasm's data() is already a fresh copy off its heap; cpu's is the tensor's own storage.
@@ -202,36 +172,15 @@ export class TfjsBackend implements Backend {
   }
 
   reshape(x: Tensor, shape: readonly number[]): Tensor {
-    const inner = this.#t(x);
+    const inner = this.storageOf(x);
     checkReshape(x, shape);
     return this.#run((tf) => tf.reshape(inner, [...shape]), shape);
   }
 
-  dispose(x: Tensor | readonly Tensor[]): void {
-    const list: readonly Tensor[] = Array.isArray(x) ? x : [x as Tensor];
-    for (const t of list) {
-      if (t instanceof TfjsTensor && t.owner === this) this.release(t);
-      else this.#handle(t); // throws TENSOR_FOREIGN
-    }
-  }
-
-  scope<R>(fn: () => R): R {
-    return this.#accounting.scope(fn);
-  }
-
-  keep<T extends Tensor>(x: T): T {
-    this.#accounting.keep(this.#handle(x));
-    return x;
-  }
-
-  memory(): MemoryInfo {
-    return this.#accounting.memory();
-  }
-
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-    const A = this.#t(a);
-    const handle = this.#handle(b);
-    const B = handle.inner!;
+    const A = this.storageOf(a);
+    const handle = this.live(b);
+    const B = handle.storage!;
     const dims = matmulDims(a, b, options);
     if (dims.transposeB && !dims.batchedB && this.#taping === 0) {
       // A Linear weight: multiply by its cached transpose (made once per weight version).
@@ -249,48 +198,49 @@ export class TfjsBackend implements Backend {
   }
 
   add(a: Tensor, b: Tensor): Tensor {
-    const A = this.#t(a);
-    const B = this.#t(b);
+    const A = this.storageOf(a);
+    const B = this.storageOf(b);
     broadcastRepeats('add', a, b);
     return this.#run((tf) => tf.add(A, B), a.shape);
   }
 
   mul(a: Tensor, b: Tensor): Tensor {
-    const A = this.#t(a);
-    const B = this.#t(b);
+    const A = this.storageOf(a);
+    const B = this.storageOf(b);
     broadcastRepeats('mul', a, b);
     return this.#run((tf) => tf.mul(A, B), a.shape);
   }
 
   scale(a: Tensor, s: number): Tensor {
-    const A = this.#t(a);
+    const A = this.storageOf(a);
     checkFinite('scale', 's', s);
     return this.#run((tf) => tf.mul(A, tf.scalar(s)), a.shape);
   }
 
   silu(x: Tensor): Tensor {
-    const X = this.#t(x);
+    const X = this.storageOf(x);
     return this.#run((tf) => ops.silu(tf, X), x.shape);
   }
 
   swiglu(gate: Tensor, up: Tensor): Tensor {
-    const G = this.#t(gate);
-    const U = this.#t(up);
+    const G = this.storageOf(gate);
+    const U = this.storageOf(up);
     checkSameShape('swiglu', gate, up);
     return this.#run((tf) => tf.mul(ops.silu(tf, G), U), gate.shape);
   }
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    const X = this.#t(x);
-    const W = this.#t(weight);
+    const X = this.storageOf(x);
+    const W = this.storageOf(weight);
     rmsNormDims(x, weight, eps);
     return this.#run((tf) => ops.rmsNorm(tf, X, W, eps), x.shape);
   }
 
   rope(x: Tensor, rotary: Rotary): Tensor {
-    const X = this.#t(x);
+    const X = this.storageOf(x);
     let tables: { cos: tfc.Tensor; sin: tfc.Tensor } | undefined;
-    if (!('positions' in rotary)) tables = { cos: this.#t(rotary.cos), sin: this.#t(rotary.sin) };
+    if (!('positions' in rotary))
+      tables = { cos: this.storageOf(rotary.cos), sin: this.storageOf(rotary.sin) };
     const dims = ropeDims(x, rotary);
     const oneKernel = this.#wasmKernels && this.#taping === 0;
     return this.#run((tf) => {
@@ -306,16 +256,16 @@ export class TfjsBackend implements Backend {
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-    const Q = this.#t(q);
-    const K = this.#t(k);
-    const V = this.#t(v);
-    const M = options.mask === undefined ? undefined : this.#t(options.mask);
+    const Q = this.storageOf(q);
+    const K = this.storageOf(k);
+    const V = this.storageOf(v);
+    const M = options.mask === undefined ? undefined : this.storageOf(options.mask);
     const dims = attentionDims(q, k, v, options);
     return this.#run((tf) => ops.attention(tf, Q, K, V, M, dims, this.#attentionPlan), q.shape);
   }
 
   embedding(table: Tensor, ids: Uint32Array, idsShape: readonly number[]): Tensor {
-    const T = this.#t(table);
+    const T = this.storageOf(table);
     const h = embeddingDims(table, ids, idsShape);
     const shape = [...idsShape, h];
     if (this.#wasmKernels && this.#taping === 0) {
@@ -325,28 +275,28 @@ export class TfjsBackend implements Backend {
   }
 
   logSoftmax(x: Tensor): Tensor {
-    const X = this.#t(x);
+    const X = this.storageOf(x);
     lastAxis('logSoftmax', x);
     return this.#run((tf) => tf.logSoftmax(X), x.shape);
   }
 
   crossEntropy(logits: Tensor, rows: Uint32Array, targets: Uint32Array): Tensor {
-    const L = this.#t(logits);
+    const L = this.storageOf(logits);
     const v = crossEntropyDims(logits, rows, targets);
     return this.#run((tf) => ops.crossEntropy(tf, L, rows, targets, v), [rows.length]);
   }
 
   sum(x: Tensor): Tensor {
-    const X = this.#t(x);
+    const X = this.storageOf(x);
     return this.#run((tf) => tf.sum(X), []);
   }
 
   scatterUpdate(weight: Tensor, flatIndices: Uint32Array, values: Float32Array): void {
-    const handle = this.#handle(weight);
+    const handle = this.live(weight);
     checkScatterIndices(weight.size, flatIndices, values);
     if (flatIndices.length === 0) return;
     const tf = this.#activate();
-    const old = handle.inner!;
+    const old = handle.storage!;
     const updated = tf.tidy(() =>
       tf.reshape(
         tf.tensorScatterUpdate(
@@ -357,19 +307,19 @@ export class TfjsBackend implements Backend {
         [...weight.shape],
       ),
     );
-    handle.inner = updated;
+    handle.storage = updated;
     this.#transposeCache.drop(handle);
     old.dispose();
   }
 
   valueAndGradients(f: () => Tensor, wrt: readonly Tensor[]): ValueAndGradients {
-    const xs = wrt.map((w) => this.#t(w));
+    const xs = wrt.map((w) => this.storageOf(w));
     const tf = this.#activate();
-    const { value, grads } = this.#accounting.transient(() => {
+    const { value, grads } = this.transient(() => {
       this.#taping++;
       let result: ReturnType<typeof tapeGradients>;
       try {
-        result = tapeGradients(tf, () => this.#t(f()), xs);
+        result = tapeGradients(tf, () => this.storageOf(f()), xs);
       } finally {
         this.#taping--;
       }

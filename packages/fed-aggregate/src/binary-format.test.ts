@@ -1,4 +1,4 @@
-import { crc32 } from '@meerkat/zo-estimator';
+import { crc32 } from '@meerkat/seeded';
 import { describe, expect, it } from 'vitest';
 import { BinaryFormat } from './binary-format.js';
 import { ByteReader, ByteWriter } from './byte-io.js';

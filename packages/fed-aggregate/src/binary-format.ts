@@ -1,4 +1,4 @@
-import { crc32 } from '@meerkat/zo-estimator';
+import { crc32 } from '@meerkat/seeded';
 import type { ByteReader, ByteWriter } from './byte-io.js';
 import { FedAggregateError } from './errors.js';
 

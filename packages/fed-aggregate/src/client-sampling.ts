@@ -1,7 +1,7 @@
+import { PhiloxUniformStream, shuffleInPlace } from '@meerkat/seeded';
 import { compareClientIds } from './build-replay-log.js';
 import { FedAggregateError } from './errors.js';
-import { shuffleInPlace } from './shuffle.js';
-import { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
+import { STREAM_DOMAIN } from './stream-domains.js';
 
 /** How many registered clients take part in a round: a fraction (rounded up, at least 1) or a count. */
 export type Participation = { readonly fraction: number } | { readonly count: number };

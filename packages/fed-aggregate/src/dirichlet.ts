@@ -1,6 +1,5 @@
+import { sampleLogGamma, type UniformRandom } from '@meerkat/seeded';
 import { FedAggregateError } from './errors.js';
-import { sampleLogGamma } from './gamma.js';
-import type { PhiloxUniformStream } from './uniform-stream.js';
 
 /**
  * One draw from Dirichlet(α₁..α_n): normalised Gamma(α_i) variates, normalised in log space
@@ -8,7 +7,7 @@ import type { PhiloxUniformStream } from './uniform-stream.js';
  * `n` components, or one per component. The result sums to 1 (up to float64 rounding).
  */
 export function sampleDirichlet(
-  random: PhiloxUniformStream,
+  random: UniformRandom,
   alpha: number | readonly number[],
   n: number = typeof alpha === 'number' ? 0 : alpha.length,
 ): Float64Array {

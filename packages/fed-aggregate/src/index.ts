@@ -1,3 +1,14 @@
+/**
+ * Re-exported from `@meerkat/seeded`, their owner, so code written against earlier releases keeps
+ * working; new code imports them from `@meerkat/seeded`.
+ */
+export {
+  nextStandardNormal,
+  PhiloxUniformStream,
+  sampleGamma,
+  sampleLogGamma,
+  shuffleInPlace,
+} from '@meerkat/seeded';
 export {
   type AggregationOptions,
   buildReplayLog,
@@ -23,7 +34,6 @@ export {
   type RoundResult,
   type RoundStats,
 } from './federated-server.js';
-export { sampleGamma, sampleLogGamma } from './gamma.js';
 export type { ClientKind, ClientShard, Labels, Partition } from './partition.js';
 export { type DirichletPartitionOptions, partitionDirichlet } from './partition-dirichlet.js';
 export {
@@ -54,9 +64,7 @@ export {
   resolveServerConfig,
 } from './server-config.js';
 export type { ClientAssignment, OpenRoundState, ServerState } from './server-state.js';
-export { shuffleInPlace } from './shuffle.js';
-export { nextStandardNormal } from './standard-normal.js';
-export { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
+export { STREAM_DOMAIN } from './stream-domains.js';
 export {
   type RejectionCode,
   type SubmitResult,

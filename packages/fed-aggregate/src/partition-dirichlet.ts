@@ -1,3 +1,4 @@
+import { PhiloxUniformStream, shuffleInPlace } from '@meerkat/seeded';
 import { assemblePartition, numberedShards } from './assemble-partition.js';
 import { sampleDirichlet } from './dirichlet.js';
 import { FedAggregateError } from './errors.js';
@@ -8,8 +9,7 @@ import {
   type Partition,
   sortedIndices,
 } from './partition.js';
-import { shuffleInPlace } from './shuffle.js';
-import { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
+import { STREAM_DOMAIN } from './stream-domains.js';
 
 export interface DirichletPartitionOptions {
   readonly numClients: number;

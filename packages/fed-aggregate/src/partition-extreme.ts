@@ -1,3 +1,4 @@
+import { PhiloxUniformStream, shuffleInPlace } from '@meerkat/seeded';
 import { assemblePartition } from './assemble-partition.js';
 import { FedAggregateError } from './errors.js';
 import {
@@ -11,8 +12,7 @@ import {
 } from './partition.js';
 import { resolveDirichletSplit, splitDirichlet } from './partition-dirichlet.js';
 import { splitIid } from './partition-iid.js';
-import { shuffleInPlace } from './shuffle.js';
-import { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
+import { STREAM_DOMAIN } from './stream-domains.js';
 
 /** A single-label client. */
 export interface ExtremeClientSpec {

@@ -1,3 +1,4 @@
+import { PhiloxUniformStream, shuffleInPlace } from '@meerkat/seeded';
 import { assemblePartition, numberedShards } from './assemble-partition.js';
 import { FedAggregateError } from './errors.js';
 import {
@@ -7,8 +8,7 @@ import {
   type Partition,
   sortedIndices,
 } from './partition.js';
-import { shuffleInPlace } from './shuffle.js';
-import { PhiloxUniformStream, STREAM_DOMAIN } from './uniform-stream.js';
+import { STREAM_DOMAIN } from './stream-domains.js';
 
 export interface IidPartitionOptions {
   readonly numClients: number;

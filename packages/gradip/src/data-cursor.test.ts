@@ -1,3 +1,5 @@
+import { seededPermutation } from '@meerkat/seeded';
+import { deriveSeed } from '@meerkat/zo-estimator';
 import { describe, expect, it } from 'vitest';
 import { ClientDataCursor, epochPermutation } from './data-cursor.js';
 
@@ -9,9 +11,28 @@ describe('epochPermutation', () => {
     expect(epochPermutation(5n, 'c', 1, 97)).not.toEqual(p);
     expect(epochPermutation(5n, 'd', 0, 97)).not.toEqual(p);
   });
+
+  it("is @meerkat/seeded's permutation keyed by deriveSeed(dataSeed, epoch, clientId, 0)", () => {
+    expect(epochPermutation(5n, 'client-x', 3, 61)).toEqual(
+      seededPermutation(deriveSeed(5n, 3, 'client-x', 0), 61),
+    );
+    expect(deriveSeed(5n, 3, 'client-x', 0)).toBe(4715596062291438206n);
+  });
 });
 
 describe('ClientDataCursor', () => {
+  it('hands out its known-answer batches (pinned before the permutation moved to @meerkat/seeded)', () => {
+    const cursor = new ClientDataCursor('c', 23, 1n);
+    expect(Array.from(cursor.next(17))).toEqual([
+      21, 18, 12, 15, 5, 4, 22, 11, 10, 19, 20, 6, 0, 17, 7, 9, 2,
+    ]);
+    expect(Array.from(cursor.next(40))).toEqual([
+      14, 8, 1, 16, 3, 13, 14, 7, 2, 4, 18, 9, 16, 10, 6, 13, 19, 20, 3, 11, 22, 5, 12, 21, 17, 15,
+      1, 0, 8, 22, 10, 3, 17, 21, 19, 11, 2, 7, 20, 8,
+    ]);
+    expect(cursor.state()).toEqual({ epoch: 2, position: 11 });
+  });
+
   for (const { size, batch, stepsPerRound } of [
     { size: 37, batch: 8, stepsPerRound: [1, 1, 1, 10, 1] },
     { size: 30, batch: 7, stepsPerRound: [3, 1, 1, 2] },

@@ -1,4 +1,5 @@
-import { deriveSeed, philox4x32Into, seedToKey } from '@meerkat/zo-estimator';
+import { isSeed, seededPermutation } from '@meerkat/seeded';
+import { deriveSeed } from '@meerkat/zo-estimator';
 import { GradipError } from './errors.js';
 
 /** Where a cursor stands: `position` examples of epoch `epoch` have been handed out. */
@@ -7,14 +8,12 @@ export interface DataCursorState {
   readonly position: number;
 }
 
-const UINT64_LIMIT = 1n << 64n;
-
 /**
  * Checks a data seed (a bigint in [0, 2^64)) and returns it; `GRADIP_INVALID_ARGUMENT`
  * otherwise, before zo-estimator ever sees it.
  */
 export function checkDataSeed(dataSeed: unknown, name = 'dataSeed'): bigint {
-  if (typeof dataSeed !== 'bigint' || dataSeed < 0n || dataSeed >= UINT64_LIMIT) {
+  if (!isSeed(dataSeed)) {
     throw new GradipError(
       'GRADIP_INVALID_ARGUMENT',
       `${name} must be a bigint in [0, 2^64), got ${typeof dataSeed === 'bigint' ? `${dataSeed}n` : String(dataSeed)}; pass e.g. 7n or BigInt(value)`,
@@ -23,12 +22,10 @@ export function checkDataSeed(dataSeed: unknown, name = 'dataSeed'): bigint {
   return dataSeed;
 }
 
-/** Counter word 3 of the shuffle's Philox draws ("SHUF"), separating it from direction streams. */
-const SHUFFLE_TAG = 0x53485546;
-
 /**
- * The seeded permutation of `size` examples for one epoch: Fisher–Yates driven by Philox4x32-10
- * keyed with `deriveSeed(dataSeed, epoch, clientId, 0)`, so any machine rebuilds it.
+ * The seeded permutation of `size` examples for one epoch: `@meerkat/seeded`'s
+ * `seededPermutation` (Fisher–Yates driven by Philox4x32-10) keyed with
+ * `deriveSeed(dataSeed, epoch, clientId, 0)`, so any machine rebuilds it.
  */
 export function epochPermutation(
   dataSeed: bigint,
@@ -41,19 +38,7 @@ export function epochPermutation(
     throw new GradipError('GRADIP_LENGTH_MISMATCH', `out length ${out.length} must equal ${size}`);
   }
   checkDataSeed(dataSeed);
-  const [k0, k1] = seedToKey(deriveSeed(dataSeed, epoch, clientId, 0));
-  const block = new Uint32Array(4);
-  for (let i = 0; i < size; i++) out[i] = i;
-  for (let i = size - 1; i > 0; i--) {
-    philox4x32Into(i, 0, 0, SHUFFLE_TAG, k0, k1, block);
-    // 53-bit uniform in [0, 1) from two words; bias is below 2^-20 for any realistic size.
-    const u = ((block[0]! >>> 5) * 67108864 + (block[1]! >>> 6)) / 9007199254740992;
-    const j = Math.floor(u * (i + 1));
-    const tmp = out[i]!;
-    out[i] = out[j]!;
-    out[j] = tmp;
-  }
-  return out;
+  return seededPermutation(deriveSeed(dataSeed, epoch, clientId, 0), size, out);
 }
 
 /**

@@ -1,10 +1,10 @@
 import { type Backend, createBackend } from '@meerkat/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GOLDEN } from '../test/golden.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { causalLmLoss, nextTokenTargets } from './causal-lm-loss.js';
 import { LmError } from './errors.js';
 import { LlamaModel } from './model.js';
+import { GOLDEN } from './testing/golden.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 
 describe('nextTokenTargets', () => {
   it('skips targets whose input or target is padding', () => {

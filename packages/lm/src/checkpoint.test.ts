@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectLmError } from '../test/expect-lm-error.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { parameterCount } from './layout.js';
 import { loadSafetensorsFile } from './safetensors-node.js';
 import { encodeSafetensors } from './safetensors-writer.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 
 describe.skipIf(!HAVE_STORIES)(`loadCheckpoint on stories260K${STORIES_SKIP_NOTE}`, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'meerkat-lm-ckpt-'));

@@ -1,9 +1,9 @@
 import { type Backend, createBackend } from '@meerkat/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { classificationScores, verbalizerAccuracy } from './classification-scores.js';
 import { LmError } from './errors.js';
 import { LlamaModel } from './model.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 import { loadTokenizer } from './tokenizer.js';
 
 describe('verbalizerAccuracy', () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { configToJson, parseConfig } from './config.js';
 import { LmError } from './errors.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 
 const base = {
   architectures: ['LlamaForCausalLM'],

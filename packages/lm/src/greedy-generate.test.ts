@@ -1,9 +1,9 @@
 import { createBackend } from '@meerkat/tensor';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN } from '../test/golden.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { greedyGenerate } from './greedy-generate.js';
 import { LlamaModel } from './model.js';
+import { GOLDEN } from './testing/golden.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 
 describe.skipIf(!HAVE_STORIES)(
   `greedyGenerate on stories260K, reference:cpu${STORIES_SKIP_NOTE}`,

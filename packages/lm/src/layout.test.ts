@@ -1,5 +1,5 @@
+import { createLayout } from '@meerkat/sparse-mask';
 import { describe, expect, it } from 'vitest';
-import { createLayout } from '../../sparse-mask/src/index.js';
 import { parseConfig } from './config.js';
 import { LmError } from './errors.js';
 import { checkTensorsAgainstLayout, parameterCount, parameterSpecs } from './layout.js';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { type Backend, createBackend } from '@meerkat/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectLmError } from '../test/expect-lm-error.js';
-import { GOLDEN } from '../test/golden.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { checkpointFromBytes, loadModelFromBytes } from './load-from-bytes.js';
 import { LlamaModel } from './model.js';
+import { GOLDEN } from './testing/golden.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 import { loadTokenizer } from './tokenizer.js';
 
 describe.skipIf(!HAVE_STORIES)(`loadModelFromBytes on stories260K${STORIES_SKIP_NOTE}`, () => {

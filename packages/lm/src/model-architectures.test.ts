@@ -1,4 +1,5 @@
-import { createBackend, SeededRandom } from '@meerkat/tensor';
+import { createBackend } from '@meerkat/tensor';
+import { SeededRandom } from '@meerkat/tensor/conformance';
 import { describe, expect, it } from 'vitest';
 import { hostDecoderLogits } from '../test/host-decoder.js';
 import { parseConfig } from './config.js';

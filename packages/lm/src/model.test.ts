@@ -1,9 +1,9 @@
 import { type Backend, createBackend } from '@meerkat/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GOLDEN, goldenForward } from '../test/golden.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { LmError } from './errors.js';
 import { LlamaModel, positionsFromMask } from './model.js';
+import { GOLDEN, goldenForward } from './testing/golden.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 
 const V = 512;
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLayout } from '@meerkat/sparse-mask';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLayout } from '../../sparse-mask/src/index.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { parseConfig } from './config.js';
 import { LmError } from './errors.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { LmError } from './errors.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 import { LmTokenizer, loadTokenizer } from './tokenizer.js';
 
 const read = (name: string) => JSON.parse(readFileSync(join(STORIES_DIR, name), 'utf8'));

@@ -1,9 +1,10 @@
-import { type Backend, createBackend, SeededRandom } from '@meerkat/tensor';
+import { type Backend, createBackend } from '@meerkat/tensor';
+import { SeededRandom } from '@meerkat/tensor/conformance';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../test/model-dir.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { LmError } from './errors.js';
 import { LlamaModel } from './model.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './testing/model-dir.js';
 import { TrainableView } from './trainable-view.js';
 
 describe.skipIf(!HAVE_STORIES)(

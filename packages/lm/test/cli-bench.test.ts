@@ -1,10 +1,10 @@
+import { captureIo } from '@meerkat/cli-kit';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../src/cli/bench-report.js';
-import { captureIo } from '../src/cli/capture-io.js';
 import { activationBytes, forwardFlops } from '../src/cli/forward-cost.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { presetConfig } from '../src/presets.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './model-dir.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../src/testing/model-dir.js';
 
 async function bench(...argv: string[]) {
   const io = captureIo();

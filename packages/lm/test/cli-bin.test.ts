@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN } from './golden.js';
-import { HAVE_STORIES, STORIES_DIR } from './model-dir.js';
+import { GOLDEN } from '../src/testing/golden.js';
+import { HAVE_STORIES, STORIES_DIR } from '../src/testing/model-dir.js';
 
 const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const HAVE_BIN = existsSync(BIN);

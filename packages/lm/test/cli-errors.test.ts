@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureIo } from '@meerkat/cli-kit';
 import { describe, expect, it } from 'vitest';
-import { captureIo } from '../src/cli/capture-io.js';
 import { COMMANDS, runCli } from '../src/cli/run-cli.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './model-dir.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../src/testing/model-dir.js';
 
 async function run(...argv: string[]) {
   const io = captureIo();

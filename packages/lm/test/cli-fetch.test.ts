@@ -1,16 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureIo } from '@meerkat/cli-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { captureIo } from '../src/cli/capture-io.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { HubCacheRepo } from '../src/hub/hub-cache.js';
 import { STORIES15M } from '../src/models/known-models.js';
 import { convertLlama2cIntoCache } from '../src/models/llama2c-cache.js';
-import type { Golden } from './golden.js';
-import { type HubServer, startHubServer } from './hub-server.js';
-import { sharedModel } from './shared-models.js';
-import { tinyModelFiles } from './tiny-model-files.js';
+import type { Golden } from '../src/testing/golden.js';
+import { type HubServer, startHubServer } from '../src/testing/hub-server.js';
+import { sharedModel } from '../src/testing/shared-models.js';
+import { tinyModelFiles } from '../src/testing/tiny-model-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'meerkat-cli-fetch-'));
 let server: HubServer;

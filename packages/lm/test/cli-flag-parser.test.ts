@@ -1,89 +1,183 @@
+import {
+  CliUsageError,
+  type CommandSpec,
+  captureIo,
+  formatCommandHelp,
+  parseCommandLine,
+} from '@meerkat/cli-kit';
+import { TensorError } from '@meerkat/tensor';
 import { describe, expect, it } from 'vitest';
-import { CliUsageError } from '../src/cli/cli-usage-error.js';
-import { type CommandSpec, commandHelp, parseFlags } from '../src/cli/flag-parser.js';
+import { benchCommand } from '../src/cli/bench-command.js';
+import { fetchCommand } from '../src/cli/fetch-command.js';
+import { generateCommand } from '../src/cli/generate-command.js';
+import { logitsCommand } from '../src/cli/logits-command.js';
+import { LM_CLI } from '../src/cli/run-cli.js';
 import { LmError } from '../src/errors.js';
 
-const spec: CommandSpec = {
-  name: 'demo',
-  summary: 'A demo command.',
-  flags: [
-    { name: 'name', kind: 'string', required: true, description: 'a name' },
-    { name: 'count', kind: 'integer', min: 1, max: 9, default: 3, description: 'a count' },
-    { name: 'rate', kind: 'number', min: 0, description: 'a rate' },
-    { name: 'mode', kind: 'choice', choices: ['a', 'b'], default: 'a', description: 'a mode' },
-    { name: 'loud', kind: 'switch', description: 'a switch' },
-  ],
-};
+// meerkat-lm's flags are parsed by @meerkat/cli-kit; these tests pin, on meerkat-lm's own command
+// specs, the behaviour it relies on (values, codes, messages, defaults, help) and how its errors map
+// to exit codes.
 
-function usage(argv: string[]): CliUsageError {
+const BENCH = ['--config', 'm10', '--batch', '2', '--seq', '8'];
+
+/**
+ * The usage error `argv` gets from `spec`: cli-kit's `CliUsageError` with a `CLI_*` code, never an
+ * `LmError` (runCli turns the first into exit 2 and the second into exit 1, so the two must not
+ * overlap), naming the command whose --help to read.
+ */
+function usage(argv: string[], spec: CommandSpec = benchCommand.spec): CliUsageError {
+  let thrown: unknown;
   try {
-    parseFlags(spec, argv);
+    parseCommandLine(spec, argv);
   } catch (e) {
-    expect(e).toBeInstanceOf(CliUsageError);
-    expect(e).toBeInstanceOf(LmError);
-    expect((e as LmError).code).toBe('LM_INVALID_ARGUMENT');
-    expect((e as CliUsageError).command).toBe('demo');
-    return e as CliUsageError;
+    thrown = e;
   }
-  throw new Error(`expected a CliUsageError for ${argv.join(' ')}`);
+  if (!(thrown instanceof CliUsageError)) throw new Error(`no CliUsageError for ${argv.join(' ')}`);
+  expect(thrown).not.toBeInstanceOf(LmError);
+  expect(thrown.command).toBe(spec.name);
+  return thrown;
 }
 
-describe('parseFlags', () => {
+describe('parseCommandLine on meerkat-lm specs', () => {
   it('reads --flag value and --flag=value, applies defaults, and types values', () => {
-    const f = parseFlags(spec, ['--name', 'x y', '--rate=0.25', '--loud', '--mode=b']);
-    expect(f.string('name')).toBe('x y');
-    expect(f.number('count')).toBe(3);
-    expect(f.number('rate')).toBe(0.25);
-    expect(f.string('mode')).toBe('b');
-    expect(f.switch('loud')).toBe(true);
-    const g = parseFlags(spec, ['--name=--dashes', '--count', '9']);
-    expect(g.string('name')).toBe('--dashes');
-    expect(g.number('count')).toBe(9);
-    expect(g.switch('loud')).toBe(false);
-    expect(g.has('rate')).toBe(false);
-    expect(g.optionalString('rate')).toBeUndefined();
-    // a value may start with a single dash
-    expect(parseFlags(spec, ['--name', '-x']).string('name')).toBe('-x');
-    expect(parseFlags(spec, ['--name', '']).string('name')).toBe('');
+    const f = parseCommandLine(benchCommand.spec, [
+      '--config=m30',
+      '--batch',
+      '4',
+      '--seq=16',
+      '--max-seconds',
+      '0.25',
+      '--quiet',
+      '--logits=last',
+    ]);
+    expect(f.string('config')).toBe('m30');
+    expect(f.number('batch')).toBe(4);
+    expect(f.number('seq')).toBe(16);
+    expect(f.number('max-seconds')).toBe(0.25);
+    expect(f.boolean('quiet')).toBe(true);
+    expect(f.string('logits')).toBe('last');
+    expect(f.number('reps')).toBe(3);
+    const g = parseCommandLine(benchCommand.spec, BENCH);
+    expect(g.boolean('quiet')).toBe(false);
+    expect(g.has('max-seconds')).toBe(false);
+    expect(g.optionalNumber('max-seconds')).toBeUndefined();
+    expect(g.optionalString('model')).toBeUndefined();
+    // a value may start with a single dash, or with two in the --flag=value form
+    const text = (t: string) =>
+      parseCommandLine(generateCommand.spec, ['--model', 'm', t, '--max-new-tokens', '1']);
+    expect(text('--text=--dashes').string('text')).toBe('--dashes');
+    expect(
+      parseCommandLine(logitsCommand.spec, ['--model', 'm', '--text', '-x']).string('text'),
+    ).toBe('-x');
   });
 
   it('says which rule was broken, naming the flag and what it allows', () => {
-    expect(usage(['--count', '3']).usageCode).toBe('CLI_MISSING_FLAG');
-    expect(usage(['--name', 'a', '--count', '10']).message).toBe(
-      '--count must be an integer from 1 to 9, got "10"',
+    expect(usage(['--config', 'm10', '--seq', '8']).code).toBe('CLI_MISSING_FLAG');
+    expect(usage([...BENCH, '--seed', '4294967296']).message).toBe(
+      '--seed must be an integer from 0 to 4294967295, got "4294967296"',
     );
-    expect(usage(['--name', 'a', '--count', '0x3']).usageCode).toBe('CLI_BAD_NUMBER');
-    expect(usage(['--name', 'a', '--count', ' 3']).usageCode).toBe('CLI_BAD_NUMBER');
-    expect(usage(['--name', 'a', '--count', '2e0']).usageCode).toBe('CLI_BAD_NUMBER');
-    expect(usage(['--name', 'a', '--rate', '1e400']).usageCode).toBe('CLI_BAD_NUMBER');
-    expect(parseFlags(spec, ['--name', 'a', '--rate', '2.5e-3']).number('rate')).toBe(0.0025);
-    expect(parseFlags(spec, ['--name', 'a', '--rate', '.5']).number('rate')).toBe(0.5);
-    expect(parseFlags(spec, ['--name', 'a', '--count', '+4']).number('count')).toBe(4);
-    expect(usage(['--name', 'a', '--rate', 'NaN']).message).toBe(
-      '--rate must be a number ≥ 0, got "NaN"',
+    for (const bad of ['0x3', ' 3', '2e0', '1.5', '']) {
+      expect(usage(['--config', 'm10', '--seq', '8', '--batch', bad]).code, bad).toBe(
+        'CLI_INVALID_VALUE',
+      );
+    }
+    expect(
+      parseCommandLine(benchCommand.spec, [
+        '--config',
+        'm10',
+        '--seq',
+        '8',
+        '--batch',
+        '+4',
+      ]).number('batch'),
+    ).toBe(4);
+    const seconds = (raw: string) =>
+      parseCommandLine(benchCommand.spec, [...BENCH, '--max-seconds', raw]);
+    expect(seconds('2.5e-3').number('max-seconds')).toBe(0.0025);
+    expect(seconds('.5').number('max-seconds')).toBe(0.5);
+    expect(usage([...BENCH, '--max-seconds', 'NaN']).message).toBe(
+      '--max-seconds must be a number ≥ 0, got "NaN"',
     );
-    expect(usage(['--name', 'a', '--rate', 'Infinity']).usageCode).toBe('CLI_BAD_NUMBER');
-    expect(usage(['--name', 'a', '--mode', 'c']).message).toBe(
-      '--mode must be one of a, b, got "c"',
+    expect(usage([...BENCH, '--max-seconds', 'Infinity']).code).toBe('CLI_INVALID_VALUE');
+    expect(usage([...BENCH, '--max-seconds', '1e400']).code).toBe('CLI_INVALID_VALUE');
+    expect(usage([...BENCH, '--logits', 'first']).message).toBe(
+      '--logits must be one of all, last, got "first"',
     );
-    expect(usage(['--name', '--loud']).usageCode).toBe('CLI_MISSING_VALUE');
-    expect(usage(['--name']).message).toBe('--name needs a value: a TEXT');
-    expect(usage(['--name', 'a', '--name', 'b']).usageCode).toBe('CLI_REPEATED_FLAG');
-    expect(usage(['--name', 'a', '--loud=1']).usageCode).toBe('CLI_UNEXPECTED_ARGUMENT');
-    expect(usage(['--name', 'a', 'extra']).usageCode).toBe('CLI_UNEXPECTED_ARGUMENT');
-    expect(usage(['--name', 'a', '--']).usageCode).toBe('CLI_UNEXPECTED_ARGUMENT');
-    expect(usage(['--nam', 'a']).message).toContain(
-      'unknown flag --nam for demo; allowed: --name, --count, --rate, --mode, --loud',
+    expect(usage(['--config', '--batch', '2', '--seq', '8']).code).toBe('CLI_MISSING_VALUE');
+    expect(usage(['--config', 'm10', '--batch', '2', '--seq']).message).toBe(
+      '--seq needs a value: an integer ≥ 1',
+    );
+    expect(usage([...BENCH, '--batch', '3']).code).toBe('CLI_REPEATED_FLAG');
+    expect(usage([...BENCH, '--quiet=1']).code).toBe('CLI_UNEXPECTED_ARGUMENT');
+    expect(usage([...BENCH, 'extra']).code).toBe('CLI_UNEXPECTED_ARGUMENT');
+    // `--` ends the flags; what follows is a bare argument, which bench does not take
+    expect(usage([...BENCH, '--', 'extra']).code).toBe('CLI_UNEXPECTED_ARGUMENT');
+    expect(usage([...BENCH, '--batchh', '2']).message).toMatch(
+      /^unknown flag --batchh for bench; allowed: --model, --config, --batch, --seq, /,
     );
   });
 
   it('help lists every flag with its placeholder, default and requiredness', () => {
-    const help = commandHelp('prog', spec);
+    const help = formatCommandHelp('meerkat-lm', logitsCommand.spec);
     expect(help).toContain(
-      'Usage: prog demo --name TEXT [--count N] [--rate N] [--mode a|b] [--loud]',
+      'Usage: meerkat-lm logits --model MODEL --text TEXT [--backend NAME] [--json] [--top N]',
     );
-    expect(help).toMatch(/--count N\s+a count \(default 3\)/);
-    expect(help).toMatch(/--name TEXT\s+a name \(required\)/);
+    expect(help).toMatch(
+      /--top N\s+how many of the largest logits the readable output lists \(default 10\)/,
+    );
+    expect(help).toMatch(/--text TEXT\s+the prompt; .* \(required\)/);
     expect(help).toContain('--help');
+  });
+});
+
+describe("meerkat-lm's own specs and error mapping", () => {
+  it('bench applies its documented defaults; logits takes an empty --text but not an empty --model', () => {
+    const b = parseCommandLine(benchCommand.spec, [
+      '--config',
+      'm10',
+      '--batch',
+      '1',
+      '--seq',
+      '8',
+    ]);
+    expect([
+      b.string('logits'),
+      b.number('warmup'),
+      b.number('reps'),
+      b.number('seed'),
+      b.string('backend'),
+      b.boolean('quiet'),
+      b.has('max-seconds'),
+      b.has('model'),
+    ]).toEqual(['all', 1, 3, 0, 'tfjs:auto', false, false, false]);
+    expect(
+      parseCommandLine(logitsCommand.spec, ['--model', 'm', '--text', '']).string('text'),
+    ).toBe('');
+    expect(usage(['--model', '', '--text', 'x'], logitsCommand.spec).code).toBe(
+      'CLI_INVALID_VALUE',
+    );
+  });
+
+  it('fetch needs its NAME and takes exactly one', () => {
+    expect(usage([], fetchCommand.spec).message).toMatch(/^fetch needs NAME \(stories15M /);
+    expect(usage(['a', 'b'], fetchCommand.spec).message).toBe(
+      'unexpected argument "b"; fetch takes NAME and --flags (--json)',
+    );
+    expect(parseCommandLine(fetchCommand.spec, ['--', 'a']).positionals).toEqual(['a']);
+  });
+
+  it('reports LmErrors and TensorErrors as failed runs (exit 1) with their code; anything else is a bug', () => {
+    const io = captureIo();
+    expect(LM_CLI.describeError?.(new LmError('LM_INVALID_ARGUMENT', 'no tokens'), io)).toEqual({
+      code: 'LM_INVALID_ARGUMENT',
+      message: 'no tokens',
+      exitCode: 1,
+    });
+    const tensor = new TensorError('TENSOR_BACKEND_UNAVAILABLE', 'no gpu');
+    expect(LM_CLI.describeError?.(tensor, io)).toMatchObject({
+      code: 'TENSOR_BACKEND_UNAVAILABLE',
+      exitCode: 1,
+    });
+    expect(LM_CLI.describeError?.(new TypeError('bug'), io)).toBeUndefined();
   });
 });

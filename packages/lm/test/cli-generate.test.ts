@@ -1,9 +1,9 @@
+import { captureIo } from '@meerkat/cli-kit';
 import { describe, expect, it } from 'vitest';
-import { captureIo } from '../src/cli/capture-io.js';
 import { runCli } from '../src/cli/run-cli.js';
+import { GOLDEN } from '../src/testing/golden.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../src/testing/model-dir.js';
 import { loadTokenizer } from '../src/tokenizer.js';
-import { GOLDEN } from './golden.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './model-dir.js';
 
 describe.skipIf(!HAVE_STORIES)(
   `meerkat-lm generate on stories260K${STORIES_SKIP_NOTE}`,

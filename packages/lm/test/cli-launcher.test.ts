@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { linkBins, packageBins } from './link-bins.js';
+import { linkBins, packageBins } from '../src/testing/link-bins.js';
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 const BUILT = existsSync(join(PACKAGE, 'dist', 'cli.js'));

@@ -1,8 +1,8 @@
+import { captureIo } from '@meerkat/cli-kit';
 import { describe, expect, it } from 'vitest';
-import { captureIo } from '../src/cli/capture-io.js';
 import { runCli } from '../src/cli/run-cli.js';
-import { GOLDEN } from './golden.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './model-dir.js';
+import { GOLDEN } from '../src/testing/golden.js';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '../src/testing/model-dir.js';
 
 const BACKENDS = ['reference:cpu', 'tfjs:wasm'];
 

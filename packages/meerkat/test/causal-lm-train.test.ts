@@ -2,16 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { causalLmLoss, LlamaModel, loadTokenizer, TrainableView } from '@meerkat/lm';
 import type { Backend } from '@meerkat/tensor';
+import type { EvaluationEvent, RoundMetrics, RunSummary, TrainerEvent } from '@meerkat/trainer';
+import {
+  decodeTrainerCheckpoint,
+  gradientBackend,
+  loadTaskSplit,
+  Meerkat,
+  parseRunConfig,
+} from '@meerkat/trainer';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE, tempRunDir } from '@meerkat/trainer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gradientBackend } from '../src/backend.js';
 import { describeSummary } from '../src/cli/train-driver.js';
-import { parseRunConfig } from '../src/config/parse-run-config.js';
-import { decodeTrainerCheckpoint } from '../src/coordinator/trainer-checkpoint.js';
-import type { EvaluationEvent, TrainerEvent } from '../src/events.js';
-import { Meerkat } from '../src/meerkat.js';
-import type { RoundMetrics, RunSummary } from '../src/run-files.js';
-import { loadTaskSplit } from '../src/task/task-setup.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE, tempRunDir } from './stories.js';
 
 const PRESIDENTS = ['John F Kennedy', 'Gerald R Ford', 'Joseph R Biden'];
 const SEQ_LEN = 48;

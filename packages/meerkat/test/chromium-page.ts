@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { launchChromium } from './browser/launch-chromium.js';
+import { launchChromium } from '@meerkat/browser-client/testing';
 
 /** The little of the DOM the checks use (the package's tsconfig has no DOM lib). */
 interface DomElement {

@@ -3,12 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CliCommand } from '@meerkat/cli-kit';
+import { MeerkatError, type RoundMetrics, type RunSummary } from '@meerkat/trainer';
+import { HAVE_STORIES, STORIES_SKIP_NOTE } from '@meerkat/trainer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { MeerkatIo } from '../src/cli/cli-io.js';
 import { COMMANDS } from '../src/cli/commands/index.js';
 import { runCli } from '../src/cli/run-cli.js';
-import type { RoundMetrics, RunSummary } from '../src/run-files.js';
 import { memoryIo } from './memory-io.js';
-import { HAVE_STORIES, STORIES_SKIP_NOTE } from './stories.js';
 import { calibrateTinyMask, cli, tinyRunConfig, trainTiny } from './tiny-cli-runs.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'meerkat-cli-'));
@@ -20,15 +22,18 @@ async function run(argv: string[], cwd = scratch) {
 }
 
 describe('meerkat (usage)', () => {
-  it('lists every command in --help and exits 0; no command is a usage error', async () => {
+  it('lists every command in --help and exits 0; no command prints the help on stderr, exit 2', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
+    expect(help.err).toBe('');
     for (const name of ['demo', 'calibrate', 'train', 'eval', 'report', 'experiment']) {
       expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
+    expect(help.out).toContain('Progress goes to stderr, results to stdout.');
     const none = await run([]);
     expect(none.code).toBe(2);
-    expect(none.out).toContain('Usage: meerkat <command>');
+    expect(none.out).toBe('');
+    expect(none.err).toBe(help.out);
   });
 
   it('prints each command’s help with all of its options', async () => {
@@ -45,20 +50,26 @@ describe('meerkat (usage)', () => {
     const unknown = await run(['trian']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toBe(
-      `error: unknown command 'trian'; use one of ${COMMANDS.map((c) => c.spec.name).join(', ')} (meerkat --help)\n`,
+      `meerkat: unknown command "trian"; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')} (see meerkat --help)\n`,
     );
     const density = await run(['calibrate', '--model', 'm', '--density', '0']);
     expect(density.code).toBe(2);
     expect(density.err).toBe(
-      'error: meerkat calibrate: --density 0 is out of range; allowed: a finite number > 0 and ≤ 1\n',
+      'meerkat calibrate: --density must be a number > 0 and ≤ 1, got "0" (see meerkat calibrate --help)\n',
     );
     const flag = await run(['report', 'x', '--outt', 'r.html']);
-    expect(flag.err).toMatch(
-      /^error: meerkat report: unknown option '--outt'; allowed: --out, --title, --help\n$/,
+    expect(flag.code).toBe(2);
+    expect(flag.err).toBe(
+      'meerkat report: unknown flag --outt for report; allowed: --out, --title (see meerkat report --help)\n',
     );
     const missing = await run(['train']);
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain('give --config FILE.json (a new run) or --resume RUN_DIR');
+    expect(missing.err).toBe(
+      'meerkat train: give --config FILE.json (a new run) or --resume RUN_DIR (continue one) (see meerkat train --help)\n',
+    );
+    const model = await run(['calibrate']);
+    expect(model.code).toBe(2);
+    expect(model.err).toMatch(/^meerkat calibrate: calibrate needs --model MODEL \(/);
   });
 
   it('prints every config problem on its own line with its path (exit 2)', async () => {
@@ -76,7 +87,7 @@ describe('meerkat (usage)', () => {
     const r = await run(['train', '--config', file]);
     expect(r.code).toBe(2);
     expect(r.err.trimEnd().split('\n')).toEqual([
-      'error [MEERKAT_CONFIG_INVALID]: invalid run config (3 problems):',
+      'meerkat train: MEERKAT_CONFIG_INVALID: invalid run config (3 problems):',
       '  method: unknown value "meerkat-vpp" (allowed: "meerkat" | "meerkat-vp" | "full-zo" | "random-mask" | "magnitude-mask" | "fedavg-sgd")',
       '  partition.alpah: unknown key "alpah" (allowed: kind, alpha, minSize)',
       '  clients: 0 is too small (allowed: > 0)',
@@ -86,7 +97,30 @@ describe('meerkat (usage)', () => {
     const bad = await run(['train', '--config', notJson]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(
-      /^error \[MEERKAT_CONFIG_INVALID\]: run config .*not\.json is not valid JSON/,
+      /^meerkat train: MEERKAT_CONFIG_INVALID: run config .*not\.json is not valid JSON/,
+    );
+  });
+
+  it('reports other failures with their code on one line, exit 1 (the stack with MEERKAT_DEBUG)', async () => {
+    const failing = (error: Error): CliCommand<MeerkatIo> => ({
+      spec: { name: 'boom', summary: 'Fails.', flags: [] },
+      run: () => Promise.reject(error),
+    });
+    const denied = Object.assign(new Error('cannot write out/'), { code: 'EACCES' });
+    const io = memoryIo(scratch);
+    expect(await runCli(['boom'], io, [failing(denied)])).toBe(1);
+    expect(io.err()).toBe('meerkat boom: EACCES: cannot write out/\n');
+    const debug = memoryIo(scratch, { env: { MEERKAT_DEBUG: '1' } });
+    expect(await runCli(['boom'], debug, [failing(denied)])).toBe(1);
+    const lines = debug.err().trimEnd().split('\n');
+    expect(lines[0]).toBe('meerkat boom: EACCES: cannot write out/');
+    expect(lines[1]).toBe('  Error: cannot write out/');
+    expect(lines[2]).toMatch(/^ {4,}at /);
+    const protocol = memoryIo(scratch);
+    const lost = new MeerkatError('MEERKAT_PROTOCOL', 'client-003 sent round 4 during round 5');
+    expect(await runCli(['boom'], protocol, [failing(lost)])).toBe(1);
+    expect(protocol.err()).toBe(
+      'meerkat boom: MEERKAT_PROTOCOL: client-003 sent round 4 during round 5\n',
     );
   });
 
@@ -102,7 +136,7 @@ describe('meerkat (usage)', () => {
   it('says a directory without metrics.jsonl is not a run directory', async () => {
     const r = await run(['report', scratch, '--out', join(scratch, 'r.html')]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('[MEERKAT_FILE_NOT_FOUND]');
+    expect(r.err).toMatch(/^meerkat report: MEERKAT_FILE_NOT_FOUND: /);
     expect(r.err).toContain('metrics.jsonl is missing');
   });
 });
@@ -234,7 +268,7 @@ describe.skipIf(!existsSync(BUILT_CLI))('dist/cli.js (built)', () => {
     });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toBe(
-      `error [MEERKAT_FILE_NOT_FOUND]: run config ${join(scratch, 'nope.json')} cannot be read\n`,
+      `meerkat train: MEERKAT_FILE_NOT_FOUND: run config ${join(scratch, 'nope.json')} cannot be read\n`,
     );
     expect(readFileSync(BUILT_CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });

@@ -3,8 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { linkBins, packageBins } from '@meerkat/lm/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { linkBins, packageBins } from '../../lm/test/link-bins.js';
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 const BUILT = existsSync(join(PACKAGE, 'dist', 'cli.js'));

@@ -1,13 +1,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type HubServer, startHubServer, tinyModelFiles } from '@meerkat/lm/testing';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '@meerkat/trainer/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubServer, startHubServer } from '../../lm/test/hub-server.js';
-import { tinyModelFiles } from '../../lm/test/tiny-model-files.js';
 import { isModelName } from '../src/cli/model-arg.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { memoryIo } from './memory-io.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './stories.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'meerkat-model-arg-'));
 let server: HubServer;

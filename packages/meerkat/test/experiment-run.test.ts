@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunSummary } from '@meerkat/trainer';
+import { HAVE_STORIES, STORIES_SKIP_NOTE } from '@meerkat/trainer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/run-cli.js';
-import type { RunSummary } from '../src/run-files.js';
 import { memoryIo } from './memory-io.js';
-import { HAVE_STORIES, STORIES_SKIP_NOTE } from './stories.js';
 import { calibrateTinyMask, cli, tinyRunConfig } from './tiny-cli-runs.js';
 
 /** `meerkat experiment` on a 2-seed grid of tiny real runs, then again (everything skipped). */

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunSummary } from '@meerkat/trainer';
+import { HAVE_STORIES, STORIES_SKIP_NOTE } from '@meerkat/trainer/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/run-files.js';
 import { inspectPage, type PageCheck } from './chromium-page.js';
-import { HAVE_STORIES, STORIES_SKIP_NOTE } from './stories.js';
 import { calibrateTinyMask, cli, tinyRunConfig, trainTiny } from './tiny-cli-runs.js';
 
 /**

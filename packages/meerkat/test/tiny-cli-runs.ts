@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STORIES_DIR } from '@meerkat/trainer/testing';
 import { expect } from 'vitest';
 import { runCli } from '../src/cli/run-cli.js';
 import { memoryIo } from './memory-io.js';
-import { STORIES_DIR } from './stories.js';
 
 /** Runs `meerkat <argv>` in-process in `cwd`, expecting success; returns what it printed. */
 export async function cli(cwd: string, argv: string[]): Promise<{ out: string; err: string }> {

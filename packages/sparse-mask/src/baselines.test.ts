@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bruteTopK, mulberry32 } from '../test/helpers.js';
+import { bruteTopK, uniformTestValues } from '../test/helpers.js';
 import { magnitudeMask, randomMask, sampleUniformIndices, topKMask } from './baselines.js';
 import { SparseMaskError } from './errors.js';
 import { createLayout } from './layout.js';
@@ -98,7 +98,7 @@ describe('randomMask', () => {
 
 describe('magnitudeMask and topKMask', () => {
   it('magnitude mask is the top-k |w| (brute force), flat and per-tensor map agree', () => {
-    const rnd = mulberry32(11);
+    const rnd = uniformTestValues(11);
     const w = new Float32Array(layout.size);
     for (let i = 0; i < w.length; i++) w[i] = (rnd() < 0.5 ? -1 : 1) * Math.floor(rnd() * 6);
     const map = Object.fromEntries(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorCodeOf } from '../test/error-code.js';
-import { bruteTopK, mulberry32 } from '../test/helpers.js';
+import { bruteTopK, uniformTestValues } from '../test/helpers.js';
 import { MaskCalibrator } from './calibrator.js';
 import { createLayout } from './layout.js';
 import { apportionK } from './mask-size.js';
@@ -13,7 +13,7 @@ const layout = createLayout([
 const d = layout.size;
 
 function randomBatches(seed: number, n: number): Float32Array[] {
-  const rnd = mulberry32(seed);
+  const rnd = uniformTestValues(seed);
   return Array.from({ length: n }, () => {
     const g = new Float32Array(d);
     for (let i = 0; i < d; i++)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../test/helpers.js';
+import { uniformTestValues } from '../test/helpers.js';
 import { randomMask } from './baselines.js';
 import { SparseMaskError } from './errors.js';
 import { gatherMasked, scatterMasked } from './gather-scatter.js';
@@ -15,7 +15,7 @@ const layout = createLayout([
 ]);
 
 function vector(seed: number): Float32Array {
-  const rnd = mulberry32(seed);
+  const rnd = uniformTestValues(seed);
   return Float32Array.from({ length: layout.size }, () => rnd() * 2 - 1);
 }
 const toMap = (v: Float32Array) =>

@@ -1,3 +1,5 @@
+/** Re-exported from `@meerkat/seeded`, its owner, for code written against earlier releases. */
+export { fnv1a64Hex } from '@meerkat/seeded';
 export {
   magnitudeMask,
   randomMask,
@@ -7,7 +9,6 @@ export {
 } from './baselines.js';
 export { type CalibrationSelectOptions, MaskCalibrator } from './calibrator.js';
 export { SparseMaskError, type SparseMaskErrorCode } from './errors.js';
-export { fnv1a64Hex } from './fnv1a64.js';
 export { gatherMasked, scatterMasked } from './gather-scatter.js';
 export {
   createLayout,

@@ -1,5 +1,5 @@
+import { fnv1a64Hex } from '@meerkat/seeded';
 import { SparseMaskError } from './errors.js';
-import { fnv1a64Hex } from './fnv1a64.js';
 
 /** The largest total size a layout may have: flat indices must fit a Uint32Array. */
 export const MAX_LAYOUT_SIZE = 0xffffffff;

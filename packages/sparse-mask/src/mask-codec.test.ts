@@ -1,7 +1,7 @@
-import { crc32 } from '@meerkat/zo-estimator';
+import { crc32 } from '@meerkat/seeded';
 import { describe, expect, it } from 'vitest';
 import { errorCodeOf } from '../test/error-code.js';
-import { mulberry32 } from '../test/helpers.js';
+import { uniformTestValues } from '../test/helpers.js';
 import { randomMask, sampleUniformIndices } from './baselines.js';
 import { SparseMaskError } from './errors.js';
 import { createLayout } from './layout.js';
@@ -14,7 +14,7 @@ const layout = createLayout([
 ]);
 
 function fullMask(seed: number, k: number): SparseMask {
-  const rnd = mulberry32(seed);
+  const rnd = uniformTestValues(seed);
   const base = randomMask(layout, { k }, BigInt(seed));
   const gradMean = Float32Array.from({ length: k }, () => rnd() - 0.5);
   const scores = Float32Array.from({ length: k }, () => rnd());
@@ -259,7 +259,7 @@ describe('encodeMask / decodeMask', () => {
 describe('decodeMask fuzz: every corruption throws SparseMaskError', () => {
   const small = encodeMask(fullMask(8, 12));
   const medium = encodeMask(fullMask(9, 300));
-  const rnd = mulberry32(2024);
+  const rnd = uniformTestValues(2024);
   const expectThrows = (bytes: Uint8Array) => {
     let threw = false;
     try {

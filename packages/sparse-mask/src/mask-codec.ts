@@ -1,4 +1,4 @@
-import { crc32 } from '@meerkat/zo-estimator';
+import { crc32 } from '@meerkat/seeded';
 import { SparseMaskError, type SparseMaskErrorCode } from './errors.js';
 import type { ParameterLayout } from './layout.js';
 import {

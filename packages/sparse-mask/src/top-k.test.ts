@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorCodeOf } from '../test/error-code.js';
-import { bruteTopK, mulberry32 } from '../test/helpers.js';
+import { bruteTopK, uniformTestValues } from '../test/helpers.js';
 import { createLayout } from './layout.js';
 import { apportionK } from './mask-size.js';
 import { selectMaskIndices } from './select-mask.js';
@@ -19,7 +19,7 @@ function check(
 
 describe('selectTopK vs a brute-force sort with index tie-break', () => {
   it('random continuous scores, many sizes and k', () => {
-    const rnd = mulberry32(1);
+    const rnd = uniformTestValues(1);
     for (let trial = 0; trial < 150; trial++) {
       const d = 1 + Math.floor(rnd() * 3000);
       const scores = new Float32Array(d);
@@ -31,7 +31,7 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
   });
 
   it('heavy ties: values from {0, 1, 2}, all-equal, all-zero, and -0', () => {
-    const rnd = mulberry32(2);
+    const rnd = uniformTestValues(2);
     for (let trial = 0; trial < 100; trial++) {
       const d = 1 + Math.floor(rnd() * 2000);
       const scores = new Float32Array(d);
@@ -46,7 +46,7 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
   });
 
   it('values crowded into one high-16-bit bucket (exercises the low-bits pass)', () => {
-    const rnd = mulberry32(3);
+    const rnd = uniformTestValues(3);
     for (let trial = 0; trial < 40; trial++) {
       const d = 100 + Math.floor(rnd() * 5000);
       const scores = new Float32Array(d);
@@ -57,7 +57,7 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
   });
 
   it('a bucket too large to buffer forces the third pass and stays exact', () => {
-    const rnd = mulberry32(4);
+    const rnd = uniformTestValues(4);
     const d = 300_000;
     const scores = new Float32Array(d);
     for (let i = 0; i < d; i++) scores[i] = 1 + Math.floor(rnd() * 50) * 2 ** -22;
@@ -66,7 +66,7 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
   });
 
   it('Float64 scores are ranked after float32 rounding, ties to the lower index', () => {
-    const rnd = mulberry32(5);
+    const rnd = uniformTestValues(5);
     for (let trial = 0; trial < 60; trial++) {
       const d = 1 + Math.floor(rnd() * 1000);
       const scores = new Float64Array(d);
@@ -81,7 +81,7 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
   });
 
   it('abs mode ranks by magnitude and accepts negative values', () => {
-    const rnd = mulberry32(6);
+    const rnd = uniformTestValues(6);
     for (let trial = 0; trial < 60; trial++) {
       const d = 1 + Math.floor(rnd() * 1500);
       const w = new Float32Array(d);
@@ -91,7 +91,7 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
   });
 
   it('sub-ranges return absolute indices', () => {
-    const rnd = mulberry32(7);
+    const rnd = uniformTestValues(7);
     const scores = new Float32Array(5000);
     for (let i = 0; i < scores.length; i++) scores[i] = Math.floor(rnd() * 10);
     check(scores, 30, { start: 1234, end: 3000 });
@@ -122,7 +122,7 @@ describe('selectTopK vs a brute-force sort with index tie-break', () => {
 
 describe('per-tensor selection', () => {
   it('apportionK matches a largest-remainder reference and sums to k', () => {
-    const rnd = mulberry32(8);
+    const rnd = uniformTestValues(8);
     for (let trial = 0; trial < 300; trial++) {
       const sizes = Array.from(
         { length: 1 + Math.floor(rnd() * 8) },
@@ -146,7 +146,7 @@ describe('per-tensor selection', () => {
   });
 
   it('selects each tensor share inside its range (brute-force per tensor)', () => {
-    const rnd = mulberry32(9);
+    const rnd = uniformTestValues(9);
     for (let trial = 0; trial < 40; trial++) {
       const shapes = Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => [
         1 + Math.floor(rnd() * 40),

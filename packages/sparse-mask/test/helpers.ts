@@ -1,14 +1,12 @@
-/** Test-only helpers: an independent seeded PRNG (mulberry32) and brute-force references. */
+import { PhiloxUniformStream } from '@meerkat/seeded';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * Test-only helpers: seeded test inputs (uniform doubles in [0, 1) from `@meerkat/seeded`'s Philox
+ * stream, independent of the xoshiro128** behind `randomMask`) and brute-force references.
+ */
+export function uniformTestValues(seed: number): () => number {
+  const stream = new PhiloxUniformStream(BigInt(seed), 0x54455354 /* "TEST" */);
+  return () => stream.nextUnit32();
 }
 
 /** Reference top-k: full sort by (value desc, index asc), with float32 rounding of the values. */

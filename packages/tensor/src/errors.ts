@@ -40,3 +40,12 @@ export function isTensorError(error: unknown, code?: TensorErrorCode): error is 
   const e = error as { name?: unknown; code?: unknown };
   return e.name === 'TensorError' && (code === undefined || e.code === code);
 }
+
+/**
+ * Why something failed, as a person reads it: the error's message (or the thrown value as a
+ * string); with `firstLine`, only its first line.
+ */
+export function errorReason(error: unknown, firstLine = false): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return firstLine ? (message.split('\n')[0] ?? message) : message;
+}

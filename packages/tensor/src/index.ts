@@ -10,20 +10,18 @@ export type {
   Tensor,
   ValueAndGradients,
 } from './backend.js';
-export type { CaseContext, ConformanceCase, Input } from './conformance/case.js';
-export { ConformanceFailure, type Tolerance } from './conformance/compare.js';
-export { SeededRandom } from './conformance/random.js';
 export {
-  type CaseOutcome,
-  type ConformanceOptions,
-  type ConformanceReport,
-  checkBackend,
-  conformanceCases,
-  runCase,
-  runConformanceSuite,
-  type TestApi,
-} from './conformance/suite.js';
-export { isTensorError, TensorError, type TensorErrorCode } from './errors.js';
+  type AvailableVariant,
+  type BackendFamily,
+  type FamilySelection,
+  familySelection,
+  firstAvailable,
+  type MakeVariant,
+  type RegisterFamilyOptions,
+  registerFamily,
+  type SkippedVariant,
+} from './backend-family.js';
+export { errorReason, isTensorError, TensorError, type TensorErrorCode } from './errors.js';
 export {
   oracleAttention,
   oracleBroadcast,
@@ -74,3 +72,4 @@ export {
   ropeDims,
   shapeSize,
 } from './shapes.js';
+export { BackendTensor, TensorLifetime, type TensorOwner } from './tensor-lifetime.js';

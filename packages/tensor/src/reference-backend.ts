@@ -3,14 +3,12 @@ import type {
   Backend,
   Capabilities,
   MatmulOptions,
-  MemoryInfo,
   Rotary,
   Tensor,
   ValueAndGradients,
 } from './backend.js';
 import { TensorError } from './errors.js';
 import { ropeTables } from './rope-tables.js';
-import { ScopeAccounting } from './scope-accounting.js';
 import {
   attentionDims,
   broadcastRepeats,
@@ -27,6 +25,7 @@ import {
   ropeDims,
   shapeSize,
 } from './shapes.js';
+import { BackendTensor, TensorLifetime } from './tensor-lifetime.js';
 
 /**
  * `'reference:cpu'`: a correctness reference, NOT a production backend. Float32 storage, naive
@@ -35,31 +34,6 @@ import {
  */
 
 const fround = Math.fround;
-
-class ReferenceTensor implements Tensor {
-  readonly dtype = 'float32' as const;
-  readonly shape: readonly number[];
-  readonly size: number;
-  readonly backend: string;
-  readonly owner: ReferenceBackend;
-  values: Float32Array | null;
-
-  constructor(owner: ReferenceBackend, values: Float32Array, shape: readonly number[]) {
-    this.owner = owner;
-    this.backend = owner.name;
-    this.values = values;
-    this.shape = Object.freeze([...shape]);
-    this.size = values.length;
-  }
-
-  get isDisposed(): boolean {
-    return this.values === null;
-  }
-
-  dispose(): void {
-    this.owner.release(this);
-  }
-}
 
 export const REFERENCE_CAPABILITIES: Capabilities = Object.freeze({
   gradients: false,
@@ -72,39 +46,15 @@ export const REFERENCE_CAPABILITIES: Capabilities = Object.freeze({
   }),
 });
 
-class ReferenceBackend implements Backend {
-  readonly name = 'reference:cpu';
+class ReferenceBackend extends TensorLifetime<Float32Array> implements Backend {
   readonly capabilities = REFERENCE_CAPABILITIES;
-  readonly #accounting = new ScopeAccounting<ReferenceTensor>({
-    isHandle: (value): value is ReferenceTensor => value instanceof ReferenceTensor,
-    bytesOf: (x) => x.values?.byteLength ?? 0,
-    free: (x) => {
-      x.values = null;
-    },
-  });
 
-  release(x: ReferenceTensor): void {
-    this.#accounting.release(x);
+  constructor() {
+    super('reference:cpu');
   }
 
-  #make(values: Float32Array, shape: readonly number[]): ReferenceTensor {
-    return this.#accounting.track(new ReferenceTensor(this, values, shape));
-  }
-
-  #data(x: Tensor): Float32Array {
-    if (!(x instanceof ReferenceTensor) || x.owner !== this) {
-      throw new TensorError(
-        'TENSOR_FOREIGN',
-        `${this.name}: got a tensor of backend '${String((x as { backend?: unknown }).backend)}'; pass tensors only to the backend that made them`,
-      );
-    }
-    if (x.values === null) {
-      throw new TensorError(
-        'TENSOR_DISPOSED',
-        `${this.name}: tensor [${x.shape.join(', ')}] was disposed`,
-      );
-    }
-    return x.values;
+  #make(values: Float32Array, shape: readonly number[]): Tensor {
+    return this.track(new BackendTensor(this, values, shape, values.length));
   }
 
   upload(data: Float32Array, shape: readonly number[]): Tensor {
@@ -118,40 +68,18 @@ class ReferenceBackend implements Backend {
   }
 
   async download(x: Tensor): Promise<Float32Array> {
-    return this.#data(x).slice();
+    return this.storageOf(x).slice();
   }
 
   reshape(x: Tensor, shape: readonly number[]): Tensor {
-    const data = this.#data(x);
+    const data = this.storageOf(x);
     checkReshape(x, shape);
     return this.#make(data.slice(), shape);
   }
 
-  dispose(x: Tensor | readonly Tensor[]): void {
-    const list: readonly Tensor[] = Array.isArray(x) ? x : [x as Tensor];
-    for (const t of list) {
-      if (t instanceof ReferenceTensor && t.owner === this) this.release(t);
-      else this.#data(t); // throws TENSOR_FOREIGN
-    }
-  }
-
-  scope<R>(fn: () => R): R {
-    return this.#accounting.scope(fn);
-  }
-
-  keep<T extends Tensor>(x: T): T {
-    this.#data(x);
-    this.#accounting.keep(x as unknown as ReferenceTensor);
-    return x;
-  }
-
-  memory(): MemoryInfo {
-    return this.#accounting.memory();
-  }
-
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-    const A = this.#data(a);
-    const B = this.#data(b);
+    const A = this.storageOf(a);
+    const B = this.storageOf(b);
     const { batch, m, k, n, batchedA, batchedB, transposeB, outShape } = matmulDims(a, b, options);
     const out = new Float32Array(batch * m * n);
     for (let p = 0; p < batch; p++) {
@@ -172,8 +100,8 @@ class ReferenceBackend implements Backend {
   }
 
   #broadcast(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-    const A = this.#data(a);
-    const B = this.#data(b);
+    const A = this.storageOf(a);
+    const B = this.storageOf(b);
     broadcastRepeats(op, a, b);
     const out = new Float32Array(A.length);
     for (let i = 0; i < A.length; i++) out[i] = f(A[i]!, B[i % B.length]!);
@@ -189,7 +117,7 @@ class ReferenceBackend implements Backend {
   }
 
   scale(a: Tensor, s: number): Tensor {
-    const A = this.#data(a);
+    const A = this.storageOf(a);
     checkFinite('scale', 's', s);
     return this.#make(
       A.map((x) => x * s),
@@ -198,12 +126,12 @@ class ReferenceBackend implements Backend {
   }
 
   silu(x: Tensor): Tensor {
-    return this.#make(this.#data(x).map(silu), x.shape);
+    return this.#make(this.storageOf(x).map(silu), x.shape);
   }
 
   swiglu(gate: Tensor, up: Tensor): Tensor {
-    const G = this.#data(gate);
-    const U = this.#data(up);
+    const G = this.storageOf(gate);
+    const U = this.storageOf(up);
     checkSameShape('swiglu', gate, up);
     return this.#make(
       G.map((g, i) => fround(silu(g)) * U[i]!),
@@ -212,8 +140,8 @@ class ReferenceBackend implements Backend {
   }
 
   rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    const X = this.#data(x);
-    const W = this.#data(weight);
+    const X = this.storageOf(x);
+    const W = this.storageOf(weight);
     const h = rmsNormDims(x, weight, eps);
     const out = new Float32Array(X.length);
     for (let r = 0; h > 0 && r < X.length / h; r++) {
@@ -226,7 +154,7 @@ class ReferenceBackend implements Backend {
   }
 
   rope(x: Tensor, rotary: Rotary): Tensor {
-    const X = this.#data(x);
+    const X = this.storageOf(x);
     const { b, s, heads, d, perBatch } = ropeDims(x, rotary);
     const half = d / 2;
     let cos: Float32Array;
@@ -234,8 +162,8 @@ class ReferenceBackend implements Backend {
     if ('positions' in rotary) {
       ({ cos, sin } = ropeTables(rotary.positions, d, rotary.theta));
     } else {
-      cos = this.#data(rotary.cos);
-      sin = this.#data(rotary.sin);
+      cos = this.storageOf(rotary.cos);
+      sin = this.storageOf(rotary.sin);
     }
     const out = new Float32Array(X.length);
     for (let bi = 0; bi < b; bi++) {
@@ -258,10 +186,10 @@ class ReferenceBackend implements Backend {
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-    const Q = this.#data(q);
-    const K = this.#data(k);
-    const V = this.#data(v);
-    const M = options.mask === undefined ? undefined : this.#data(options.mask);
+    const Q = this.storageOf(q);
+    const K = this.storageOf(k);
+    const V = this.storageOf(v);
+    const M = options.mask === undefined ? undefined : this.storageOf(options.mask);
     const { b, s, t, hq, hkv, d, group, causal, scale } = attentionDims(q, k, v, options);
     const out = new Float32Array(b * s * hq * d);
     const scores = new Float32Array(t);
@@ -304,7 +232,7 @@ class ReferenceBackend implements Backend {
   }
 
   embedding(table: Tensor, ids: Uint32Array, idsShape: readonly number[]): Tensor {
-    const T = this.#data(table);
+    const T = this.storageOf(table);
     const h = embeddingDims(table, ids, idsShape);
     const out = new Float32Array(ids.length * h);
     for (let i = 0; i < ids.length; i++) out.set(T.subarray(ids[i]! * h, ids[i]! * h + h), i * h);
@@ -320,7 +248,7 @@ class ReferenceBackend implements Backend {
   }
 
   logSoftmax(x: Tensor): Tensor {
-    const X = this.#data(x);
+    const X = this.storageOf(x);
     const v = lastAxis('logSoftmax', x);
     const out = new Float32Array(X.length);
     for (let r = 0; r < X.length / v; r++) {
@@ -333,7 +261,7 @@ class ReferenceBackend implements Backend {
   }
 
   crossEntropy(logits: Tensor, rows: Uint32Array, targets: Uint32Array): Tensor {
-    const X = this.#data(logits);
+    const X = this.storageOf(logits);
     const v = crossEntropyDims(logits, rows, targets);
     const out = new Float32Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -346,14 +274,14 @@ class ReferenceBackend implements Backend {
   }
 
   sum(x: Tensor): Tensor {
-    const X = this.#data(x);
+    const X = this.storageOf(x);
     let s = 0;
     for (const value of X) s = fround(s + value);
     return this.#make(Float32Array.of(s), []);
   }
 
   scatterUpdate(weight: Tensor, flatIndices: Uint32Array, values: Float32Array): void {
-    const W = this.#data(weight);
+    const W = this.storageOf(weight);
     checkScatterIndices(W.length, flatIndices, values);
     for (let i = 0; i < flatIndices.length; i++) W[flatIndices[i]!] = values[i]!;
   }
@@ -380,8 +308,8 @@ export function createReferenceBackend(): Backend {
  * test build deliberately broken backends around the reference one. Not exported from the index.
  */
 export function referenceData(x: Tensor): Float32Array {
-  if (!(x instanceof ReferenceTensor) || x.values === null) {
+  if (!(x instanceof BackendTensor && x.owner instanceof ReferenceBackend) || x.isDisposed) {
     throw new TensorError('TENSOR_FOREIGN', 'referenceData takes a live reference:cpu tensor');
   }
-  return x.values;
+  return x.storage as Float32Array;
 }

@@ -1,5 +1,5 @@
 import type { Backend } from './backend.js';
-import { TensorError } from './errors.js';
+import { errorReason, TensorError } from './errors.js';
 import { createReferenceBackend } from './reference-backend.js';
 
 /**
@@ -70,10 +70,9 @@ async function discoverFamily(family: string): Promise<void> {
     }
     (module.registerBackends as () => void)();
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     pluginFailures.set(
       family,
-      `could not import ${specifier} (npm install ${specifier}): ${reason}`,
+      `could not import ${specifier} (npm install ${specifier}): ${errorReason(error, true)}`,
     );
   }
 }
@@ -136,7 +135,7 @@ async function attempt(entry: Entry): Promise<Backend | Unavailable> {
     }
     return made;
   } catch (error) {
-    return unavailable(`factory threw: ${error instanceof Error ? error.message : String(error)}`);
+    return unavailable(`factory threw: ${errorReason(error)}`);
   }
 }
 

@@ -1,7 +1,7 @@
+import { philox4x32Into } from '@meerkat/seeded';
 import { checkDistribution } from './checks.js';
 import { ZoError } from './errors.js';
 import { type GaussianBlockKernel, gaussianBlockKernel } from './gaussian-wasm.js';
-import { philox4x32Into } from './philox.js';
 import { philoxBlockKernel, WASM_CHUNK_BLOCKS } from './philox-wasm.js';
 import { seedToKey } from './seed.js';
 

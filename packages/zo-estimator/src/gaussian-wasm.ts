@@ -62,6 +62,7 @@ import {
   ige,
   igtS,
   iltS,
+  instantiateKernels,
   ior,
   ishl,
   ishrS,
@@ -531,45 +532,33 @@ export type GaussianBlockKernel = (
 const PROBE_WORDS = 2048;
 const PROBE_OUT = PROBE_WORDS * 4;
 
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 interface Kernels {
   gaussian: GaussianBlockKernel;
   probe: (words: Uint32Array, out: Float64Array) => void;
 }
 
 function instantiate(): Kernels | undefined {
-  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (wasm === undefined) return undefined;
-  try {
-    const instance = new wasm.Instance(new wasm.Module(gaussianWasmModuleBytes()), {});
-    const gaussian = instance.exports['gaussian'] as (...args: number[]) => void;
-    const probe = instance.exports['probe'] as (...args: number[]) => void;
-    const memory = instance.exports['memory'] as { buffer: ArrayBuffer };
-    const entries = new Float32Array(memory.buffer, 0, WASM_CHUNK_BLOCKS * 4);
-    const words = new Uint32Array(memory.buffer, 0, PROBE_WORDS);
-    const results = new Float64Array(memory.buffer, PROBE_OUT, PROBE_WORDS * 3);
-    return {
-      gaussian: (k0, k1, stream, firstBlock, count) => {
-        gaussian(k0, k1, stream, firstBlock, count, 0);
-        return entries;
-      },
-      probe: (input, out) => {
-        for (let i = 0; i < input.length; i += PROBE_WORDS) {
-          const n = Math.min(PROBE_WORDS, input.length - i);
-          words.set(input.subarray(i, i + n));
-          probe(0, n, PROBE_OUT);
-          out.set(results.subarray(0, 3 * n), 3 * i);
-        }
-      },
-    };
-  } catch {
-    // A runtime that forbids synchronous compilation (e.g. a strict CSP) falls back to JS.
-    return undefined;
-  }
+  const instance = instantiateKernels(gaussianWasmModuleBytes());
+  if (instance === undefined) return undefined;
+  const gaussian = instance.functions['gaussian']!;
+  const probe = instance.functions['probe']!;
+  const entries = new Float32Array(instance.memory, 0, WASM_CHUNK_BLOCKS * 4);
+  const words = new Uint32Array(instance.memory, 0, PROBE_WORDS);
+  const results = new Float64Array(instance.memory, PROBE_OUT, PROBE_WORDS * 3);
+  return {
+    gaussian: (k0, k1, stream, firstBlock, count) => {
+      gaussian(k0, k1, stream, firstBlock, count, 0);
+      return entries;
+    },
+    probe: (input, out) => {
+      for (let i = 0; i < input.length; i += PROBE_WORDS) {
+        const n = Math.min(PROBE_WORDS, input.length - i);
+        words.set(input.subarray(i, i + n));
+        probe(0, n, PROBE_OUT);
+        out.set(results.subarray(0, 3 * n), 3 * i);
+      }
+    },
+  };
 }
 
 const kernels = instantiate();

@@ -1,4 +1,8 @@
-export { crc32 } from './crc32.js';
+/**
+ * Re-exported from `@meerkat/seeded`, their owner, so code written against earlier releases keeps
+ * working; new code imports them from `@meerkat/seeded`.
+ */
+export { crc32, fnv1a32, PHILOX_ROUNDS, philox4x32, philox4x32Into } from '@meerkat/seeded';
 export { DEFAULT_DIRECTION_POOL_THRESHOLD, type DirectionPool } from './direction-pool.js';
 export {
   type DirectionDistribution,
@@ -30,9 +34,8 @@ export {
   type ZoOptimizerOptions,
   type ZoStepResult,
 } from './optimizer.js';
-export { PHILOX_ROUNDS, philox4x32, philox4x32Into } from './philox.js';
 export { replay } from './replay.js';
-export { deriveSeed, fnv1a32, SEED_DERIVATION_TAG_V1, seedToKey } from './seed.js';
+export { deriveSeed, SEED_DERIVATION_TAG_V1, seedToKey } from './seed.js';
 export type { StepRecord } from './step-record.js';
 export {
   addScaledDirections,

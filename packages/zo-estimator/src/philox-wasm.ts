@@ -30,6 +30,7 @@ import {
   i32c,
   i32Store,
   i64c,
+  instantiateKernels,
   LOOP,
   set,
   tee,
@@ -110,28 +111,15 @@ export type PhiloxBlockKernel = (
   count: number,
 ) => Uint32Array;
 
-/** The slice of the WebAssembly JS API this file uses (kept local: no DOM lib needed). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 function instantiate(): PhiloxBlockKernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (wasm === undefined) return undefined;
-  try {
-    const instance = new wasm.Instance(new wasm.Module(philoxWasmModuleBytes()), {});
-    const blocks = instance.exports['blocks'] as (...args: number[]) => void;
-    const memory = instance.exports['memory'] as { buffer: ArrayBuffer };
-    const words = new Uint32Array(memory.buffer, 0, WASM_CHUNK_BLOCKS * 4);
-    return (k0, k1, stream, firstBlock, count) => {
-      blocks(k0, k1, stream, firstBlock, count, 0);
-      return words;
-    };
-  } catch {
-    // A runtime that forbids synchronous compilation (e.g. a strict CSP) falls back to JS.
-    return undefined;
-  }
+  const instance = instantiateKernels(philoxWasmModuleBytes());
+  if (instance === undefined) return undefined;
+  const blocks = instance.functions['blocks']!;
+  const words = new Uint32Array(instance.memory, 0, WASM_CHUNK_BLOCKS * 4);
+  return (k0, k1, stream, firstBlock, count) => {
+    blocks(k0, k1, stream, firstBlock, count, 0);
+    return words;
+  };
 }
 
 /** The kernel, or `undefined` where WebAssembly is unavailable (the JS path is used then). */

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { deriveSeed, fnv1a32, ZoError } from './index.js';
+import { deriveSeed, seedToKey, ZoError } from './index.js';
 
-const utf8 = new TextEncoder();
-
-describe('fnv1a32', () => {
-  it('matches the published FNV-1a 32-bit test vectors', () => {
-    expect(fnv1a32(utf8.encode(''))).toBe(0x811c9dc5);
-    expect(fnv1a32(utf8.encode('a'))).toBe(0xe40c292c);
-    expect(fnv1a32(utf8.encode('foobar'))).toBe(0xbf9cf968);
+describe('seedToKey', () => {
+  it("splits a seed into Philox key words and keeps this package's error code", () => {
+    expect(seedToKey(0x0123456789abcdefn)).toEqual([0x89abcdef, 0x01234567]);
+    expect(() => seedToKey(2n ** 64n)).toThrow(ZoError);
+    try {
+      seedToKey(-1n);
+    } catch (error) {
+      expect((error as ZoError).code).toBe('ZO_INVALID_SEED');
+    }
+    expect.assertions(3);
   });
 });
 

@@ -1,29 +1,21 @@
+import { fnv1a32, isSeed, philox4x32Into, seedToKey as splitSeed } from '@meerkat/seeded';
 import { ZoError } from './errors.js';
-import { philox4x32Into } from './philox.js';
 
-const UINT64_MAX = (1n << 64n) - 1n;
 /** Domain-separation tag in the 4th counter word of seed derivation v1 ("MKV1"). */
 export const SEED_DERIVATION_TAG_V1 = 0x4d4b5631;
 
-/** Checks that `seed` is a 64-bit unsigned integer and splits it into Philox key words (lo, hi). */
+/**
+ * Checks that `seed` is a 64-bit unsigned integer and splits it into Philox key words (lo, hi):
+ * `@meerkat/seeded`'s `seedToKey` with this package's error (`ZO_INVALID_SEED`).
+ */
 export function seedToKey(seed: bigint): [lo: number, hi: number] {
-  if (typeof seed !== 'bigint' || seed < 0n || seed > UINT64_MAX) {
+  if (!isSeed(seed)) {
     throw new ZoError(
       'ZO_INVALID_SEED',
       `A seed must be a bigint in [0, 2^64), got ${String(seed)}. Pass e.g. 42n or BigInt(value).`,
     );
   }
-  return [Number(seed & 0xffffffffn), Number(seed >> 32n)];
-}
-
-/** FNV-1a 32-bit hash of bytes. */
-export function fnv1a32(bytes: Uint8Array): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    hash ^= bytes[i]!;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+  return splitSeed(seed);
 }
 
 const utf8 = new TextEncoder();

@@ -223,3 +223,32 @@ export function assembleModule(functions: readonly FunctionDef[], pages: number)
     ...section(10, vector(bodies)),
   ]);
 }
+
+/** The slice of the WebAssembly JS API the kernels use (kept local: no DOM lib needed). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** A kernel module instantiated in this thread: its exported functions and its memory. */
+export interface KernelInstance {
+  readonly functions: Readonly<Record<string, (...args: number[]) => void>>;
+  readonly memory: ArrayBuffer;
+}
+
+/**
+ * Compiles and instantiates assembled module bytes synchronously. `undefined` where the runtime
+ * has no WebAssembly or forbids synchronous compilation (e.g. a strict CSP): callers fall back to
+ * their JavaScript path then.
+ */
+export function instantiateKernels(bytes: Uint8Array): KernelInstance | undefined {
+  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (wasm === undefined) return undefined;
+  try {
+    const { exports } = new wasm.Instance(new wasm.Module(bytes), {});
+    const memory = (exports['memory'] as { buffer: ArrayBuffer }).buffer;
+    return { functions: exports as KernelInstance['functions'], memory };
+  } catch {
+    return undefined;
+  }
+}

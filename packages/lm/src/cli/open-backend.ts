@@ -1,5 +1,5 @@
+import { CliUsageError } from '@meerkat/cli-kit';
 import { type Backend, createBackend, isTensorError } from '@meerkat/tensor';
-import { CliUsageError } from './cli-usage-error.js';
 
 /** The backend a command uses without `--backend`: the best TensorFlow.js engine present. */
 export const DEFAULT_BACKEND = 'tfjs:auto';
@@ -21,9 +21,9 @@ export async function openBackend(name: string, command: string): Promise<Backen
         .map((line) => line.trim())
         .filter((line) => line !== '');
       throw new CliUsageError(
-        'CLI_BAD_CHOICE',
+        'CLI_INVALID_VALUE',
         `--backend ${JSON.stringify(name)} is not a registered backend; use FAMILY:VARIANT or FAMILY:auto, registered: ${listing.join('; ')}`,
-        command,
+        { command },
       );
     }
     throw error;

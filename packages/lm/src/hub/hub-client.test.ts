@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectLmErrorAsync } from '../../test/expect-lm-error.js';
-import { gitBlobSha1, type HubServer, sha256Hex, startHubServer } from '../../test/hub-server.js';
-import { tinyModelFiles } from '../../test/tiny-model-files.js';
 import { loadCheckpoint } from '../checkpoint.js';
 import { resolveModel } from '../models/resolve-model.js';
+import { gitBlobSha1, type HubServer, sha256Hex, startHubServer } from '../testing/hub-server.js';
+import { tinyModelFiles } from '../testing/tiny-model-files.js';
 import { loadTokenizer } from '../tokenizer.js';
 import { repoFolderName } from './hub-cache.js';
 

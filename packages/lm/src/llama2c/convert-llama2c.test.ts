@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sharedModel } from '../../test/shared-models.js';
 import { loadCheckpoint } from '../checkpoint.js';
+import { sharedModel } from '../testing/shared-models.js';
 import { loadTokenizer } from '../tokenizer.js';
 import { convertLlama2c, findLlama2cTokenizer } from './convert-llama2c.js';
 

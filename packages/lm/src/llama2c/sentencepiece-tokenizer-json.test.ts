@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../../test/shared-models.js';
 import { LmTokenizer } from '../lm-tokenizer.js';
+import { sharedModel } from '../testing/shared-models.js';
 import { parseLlama2cTokenizer } from './llama2c-tokenizer.js';
 import {
   llamaTokenizerConfigJson,

@@ -1,28 +1,17 @@
-/** Where a command writes and what it may look at; `runCli` takes one so tests run in-process. */
-export interface CliOutput {
-  write(text: string): unknown;
-  /** True when the stream is a terminal: progress then redraws one line with `\r`. */
-  readonly isTTY?: boolean;
-  /** Terminal width in columns, when known. */
-  readonly columns?: number;
-}
+import { type CliIo, processIo as kitProcessIo } from '@meerkat/cli-kit';
 
-export interface CliIo {
-  /** Results (tables, JSON, file paths). */
-  readonly stdout: CliOutput;
-  /** Progress and diagnostics. */
-  readonly stderr: CliOutput;
+/**
+ * Where a `meerkat` command writes (cli-kit's stdout/stderr) and what it may look at: the
+ * directory relative paths resolve against and the environment. `runCli` takes one, so tests run
+ * commands in-process.
+ */
+export interface MeerkatIo extends CliIo {
   /** Directory relative paths are resolved against. */
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** The process's own streams, directory and environment. */
-export function processIo(): CliIo {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    cwd: process.cwd(),
-    env: process.env,
-  };
+export function processIo(): MeerkatIo {
+  return { ...kitProcessIo(), cwd: process.cwd(), env: process.env };
 }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CliUsageError } from '@meerkat/cli-kit';
 import { HUB_PREFIX, knownModel, LmError, resolveModel, terminalProgress } from '@meerkat/lm';
-import { CliError } from './cli-error.js';
-import type { CliIo } from './cli-io.js';
-import { checkModelDir } from './load-model.js';
+import type { MeerkatIo } from './cli-io.js';
+import { checkModelDir } from './model-dir.js';
+import type { MeerkatCliCode } from './usage-codes.js';
 
 /** How to name a model, printed whenever one is missing. */
 export const MODEL_HELP =
@@ -22,7 +23,7 @@ export function isModelName(value: string, baseDir: string): boolean {
  * into it on first use with one line per step and a progress bar on stderr.
  */
 export async function resolveModelArg(
-  io: CliIo,
+  io: MeerkatIo,
   value: string,
   baseDir: string = io.cwd,
   flag = '--model',
@@ -37,7 +38,7 @@ export async function resolveModelArg(
     }));
   } catch (error) {
     if (error instanceof LmError && error.code === 'LM_MODEL_NOT_FOUND') {
-      throw new CliError(
+      throw new CliUsageError<MeerkatCliCode>(
         'CLI_MODEL_NOT_FOUND',
         `${flag} ${isModelName(value, baseDir) ? value : resolve(baseDir, value)}: no such directory or file, and not a model name. ${MODEL_HELP}`,
       );

@@ -1,5 +1,5 @@
-import type { CliOutput } from './cli-io.js';
-import { formatBytes, formatNumber, formatPercent } from './format.js';
+import type { TextSink } from '@meerkat/cli-kit';
+import { formatBytes, formatNumber, formatPercent } from '@meerkat/report';
 
 /** What one progress update shows. */
 export interface ProgressUpdate {
@@ -23,12 +23,12 @@ const BAR_WIDTH = 24;
  * plain line per round so logs stay readable.
  */
 export class ProgressReporter {
-  readonly #out: CliOutput;
+  readonly #out: TextSink;
   readonly #label: string;
   #lineOpen = false;
   #lastWidth = 0;
 
-  constructor(out: CliOutput, label: string) {
+  constructor(out: TextSink, label: string) {
     this.#out = out;
     this.#label = label;
   }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { MeerkatError } from '../errors.js';
+import { MeerkatError } from '@meerkat/trainer';
 
 /** Reads a JSON file; a missing file or bad JSON is a typed error naming the file. */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {

@@ -1,10 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DetectionEvent, SetupEvent } from '../events.js';
-import type { Meerkat } from '../meerkat.js';
-import { DETECTION_FILE } from '../report/read-run-dir.js';
-import type { RunSummary } from '../run-files.js';
-import { formatBytes, formatNumber, formatPercent } from './format.js';
+import { DETECTION_FILE, formatBytes, formatNumber, formatPercent } from '@meerkat/report';
+import type { DetectionEvent, Meerkat, RunSummary, SetupEvent } from '@meerkat/trainer';
 import type { ProgressReporter } from './progress.js';
 
 /** What a driven run ends with: the summary and what the setup and detector reported. */

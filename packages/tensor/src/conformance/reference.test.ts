@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkBackend, createBackend, runConformanceSuite } from '../index.js';
+import { createBackend } from '../index.js';
+import { checkBackend, runConformanceSuite } from './index.js';
 
 runConformanceSuite(
   () => createBackend('reference:cpu'),

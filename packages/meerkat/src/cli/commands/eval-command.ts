@@ -1,30 +1,40 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { type CliCommand, CliUsageError } from '@meerkat/cli-kit';
 import { TrainableView } from '@meerkat/lm';
+import { formatPercent } from '@meerkat/report';
 import { createLayout, createSparseMask, type SparseMask } from '@meerkat/sparse-mask';
-import { parseRunConfig, type RunConfig } from '../../config/parse-run-config.js';
-import type { LabeledExample } from '../../data/labeled-example.js';
-import { loadCsv } from '../../data/load-csv.js';
-import { loadJsonl } from '../../data/load-jsonl.js';
-import { loadTextFile, loadTextJsonl } from '../../data/load-text.js';
-import { loadExamples, splitTaskData } from '../../data/task-data.js';
-import { MeerkatError } from '../../errors.js';
-import { readMaskFile } from '../../meerkat.js';
-import { verbalizerLoss } from '../../model/verbalizer-loss.js';
-import { decodeThetaFile } from '../../run-dir.js';
-import { RUN_FILES } from '../../run-files.js';
-import { CausalLmTask } from '../../task/causal-lm-task.js';
-import { ClassificationTask } from '../../task/classification-task.js';
-import { loadTaskSplit, TEXT_LABEL } from '../../task/task-setup.js';
-import { CliError } from '../cli-error.js';
-import type { CliCommand } from '../command.js';
-import { BACKEND_FLAG, JSON_FLAG } from '../common-flags.js';
-import { formatPercent } from '../format.js';
-import { loadModel } from '../load-model.js';
+import type { LabeledExample } from '@meerkat/trainer';
+import {
+  CausalLmTask,
+  ClassificationTask,
+  decodeThetaFile,
+  loadCsv,
+  loadExamples,
+  loadJsonl,
+  loadModel,
+  loadTaskSplit,
+  loadTextFile,
+  loadTextJsonl,
+  MeerkatError,
+  parseRunConfig,
+  RUN_FILES,
+  type RunConfig,
+  readMaskFile,
+  splitTaskData,
+  TEXT_LABEL,
+  verbalizerLoss,
+} from '@meerkat/trainer';
+import type { MeerkatIo } from '../cli-io.js';
+import { BACKEND_FLAG, JSON_FLAG, MODEL_DESCRIPTION } from '../common-flags.js';
 import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { readJsonFile } from '../read-json-file.js';
+import { runConfigDefaults } from '../schema-defaults.js';
+
+/** The built-in labelled data `eval` scores a classification run on by default. */
+const SPAM_ASSASSIN_DATA = 'builtin:spam-assassin';
 
 /** The run config the task comes from: --config, else the run directory's config.json. */
 async function taskConfig(
@@ -49,42 +59,50 @@ async function taskConfig(
   };
 }
 
-export const evalCommand: CliCommand = {
+export const evalCommand: CliCommand<MeerkatIo> = {
   spec: {
     name: 'eval',
     summary:
       "Evaluate trained values: load the model, put theta.bin's values at the mask's indices, and report classification accuracy and loss on the data (a causal-lm run: next-token loss and perplexity).",
-    positionals: [],
+    brief: 'Evaluate trained values',
     flags: [
       {
         name: 'model',
         type: 'string',
-        value: 'MODEL',
-        description:
-          "model directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV] (downloaded into the cache once) (default: the run config's model)",
+        valueName: 'MODEL',
+        description: MODEL_DESCRIPTION,
+        default: { text: "the run config's model" },
       },
       {
         name: 'mask',
         type: 'string',
-        value: 'FILE',
-        description:
-          "mask file the run trained (default: RUN_DIR/mask.bin next to theta.bin, or the config's mask.file; full-zo: every parameter)",
+        valueName: 'FILE',
+        description: 'mask file the run trained',
+        default: {
+          text: "RUN_DIR/mask.bin next to theta.bin, or the config's mask.file; full-zo: every parameter",
+        },
       },
-      { name: 'theta', type: 'string', value: 'FILE', description: 'RUN_DIR/theta.bin' },
+      {
+        name: 'theta',
+        type: 'string',
+        valueName: 'FILE',
+        required: true,
+        description: 'RUN_DIR/theta.bin',
+      },
       {
         name: 'data',
         type: 'string',
-        value: 'SOURCE',
-        description:
-          "builtin:spam-assassin (the run's held-out test split), or a FILE.jsonl / FILE.csv with text and label; for a causal-lm run: its held-out test split (the default), a FILE.jsonl with text, or a text file",
-        defaultText: "builtin:spam-assassin (causal-lm: the run's test split)",
+        valueName: 'SOURCE',
+        description: `${SPAM_ASSASSIN_DATA} (the run's held-out test split), or a FILE.jsonl / FILE.csv with text and label; for a causal-lm run: its held-out test split (the default), a FILE.jsonl with text, or a text file`,
+        default: { text: `${SPAM_ASSASSIN_DATA} (causal-lm: the run's test split)` },
       },
       {
         name: 'config',
         type: 'string',
-        value: 'FILE.json',
+        valueName: 'FILE.json',
         description:
-          'run config giving the task (template, verbalizer, maxTokens, seed, testExamples); default: RUN_DIR/config.json',
+          'run config giving the task (template, verbalizer, maxTokens, seed, testExamples)',
+        default: { text: 'RUN_DIR/config.json' },
       },
       { name: 'limit', type: 'integer', min: 1, description: 'evaluate only the first N examples' },
       {
@@ -92,22 +110,22 @@ export const evalCommand: CliCommand = {
         type: 'integer',
         min: 1,
         description: 'prompts per forward pass',
-        defaultText: '32',
+        default: () => runConfigDefaults().evaluation.batchSize,
       },
       BACKEND_FLAG,
       JSON_FLAG,
     ],
-    notes: [
+    details: [
       'Example: meerkat eval --theta runs/demo/theta.bin --data builtin:spam-assassin --limit 200',
     ],
   },
   async run(args, io) {
-    const thetaPath = resolvePath(io, args.requireString('theta'));
+    const thetaPath = resolvePath(io, args.string('theta'));
     if (!existsSync(thetaPath)) {
-      throw new CliError('CLI_INVALID_VALUE', `meerkat eval: --theta ${thetaPath} does not exist`);
+      throw new CliUsageError('CLI_INVALID_VALUE', `--theta ${thetaPath} does not exist`);
     }
-    const modelFlag = args.string('model');
-    const configFlag = args.string('config');
+    const modelFlag = args.optionalString('model');
+    const configFlag = args.optionalString('config');
     // The model is needed to parse the config, and the config may name the model.
     let modelDir = modelFlag === undefined ? undefined : await resolveModelArg(io, modelFlag);
     if (modelDir === undefined) {
@@ -119,9 +137,9 @@ export const evalCommand: CliCommand = {
         ? ((await readJsonFile(path, 'run config')) as { model?: unknown })
         : {};
       if (typeof json.model !== 'string') {
-        throw new CliError(
-          'CLI_MISSING_ARGUMENT',
-          'meerkat eval: --model DIR is required (no run config names the model)',
+        throw new CliUsageError(
+          'CLI_MISSING_FLAG',
+          'eval needs --model MODEL: no run config names the model',
         );
       }
       modelDir = await resolveModelArg(io, json.model);
@@ -131,7 +149,9 @@ export const evalCommand: CliCommand = {
       thetaPath,
       modelDir,
     );
-    const dataArg = args.string('data') ?? 'builtin:spam-assassin';
+    const dataFlag = args.optionalString('data');
+    const dataArg = dataFlag ?? SPAM_ASSASSIN_DATA;
+    const batchSize = args.number('batch-size');
     const loaded = await loadModel(modelDir, args.string('backend'));
     try {
       const { model, tokenizer } = loaded;
@@ -145,7 +165,7 @@ export const evalCommand: CliCommand = {
           `${thetaPath} was trained on another model (layout ${layoutFingerprint}, this model ${layout.fingerprint})`,
         );
       }
-      const maskFlag = args.string('mask');
+      const maskFlag = args.optionalString('mask');
       const savedMask = join(dirname(thetaPath), 'mask.bin');
       let mask: SparseMask;
       if (maskFlag !== undefined) mask = readMaskFile(resolvePath(io, maskFlag), layout, false);
@@ -158,9 +178,9 @@ export const evalCommand: CliCommand = {
           indices: Uint32Array.from({ length: layout.size }, (_, i) => i),
         });
       } else {
-        throw new CliError(
-          'CLI_MISSING_ARGUMENT',
-          `meerkat eval: --mask FILE is required (no mask.bin next to ${thetaPath})`,
+        throw new CliUsageError(
+          'CLI_MISSING_FLAG',
+          `eval needs --mask FILE: no mask.bin next to ${thetaPath}`,
         );
       }
       if (mask.indices.length !== theta.length) {
@@ -172,23 +192,17 @@ export const evalCommand: CliCommand = {
       if (config.task.kind === 'causal-lm') {
         // Next-token loss and perplexity of the run's held-out chunks, or of the given text.
         const task = new CausalLmTask(tokenizer, config.task.seqLen);
-        const dataFlag = args.string('data');
         const examples =
           dataFlag === undefined
             ? loadTaskSplit(config.task, [], BigInt(config.seed)).test
             : resolvePath(io, dataFlag).endsWith('.jsonl')
               ? loadTextJsonl(resolvePath(io, dataFlag), config.task.chunkChars)
               : loadTextFile(resolvePath(io, dataFlag), config.task.chunkChars);
-        const limit = Math.min(examples.length, args.number('limit') ?? examples.length);
+        const limit = Math.min(examples.length, args.optionalNumber('limit') ?? examples.length);
         const view = await TrainableView.create(model, mask.indices);
         view.write(theta);
         const scored = examples.slice(0, limit).map((e) => ({ ...e, label: TEXT_LABEL }));
-        const r = await task.evaluate(
-          model,
-          scored,
-          new Int32Array(limit),
-          args.number('batch-size') ?? 32,
-        );
+        const r = await task.evaluate(model, scored, new Int32Array(limit), batchSize);
         const data = dataFlag ?? "the run's test split";
         const report = {
           theta: thetaPath,
@@ -201,7 +215,7 @@ export const evalCommand: CliCommand = {
           perplexity: r.perplexity,
         };
         io.stdout.write(
-          args.flag('json')
+          args.boolean('json')
             ? `${JSON.stringify(report, null, 2)}\n`
             : `perplexity ${r.perplexity?.toFixed(3)}, loss ${r.loss.toFixed(4)} (mean next-token NLL) on ${limit} chunks of ${data}\n`,
         );
@@ -215,7 +229,7 @@ export const evalCommand: CliCommand = {
       );
       let examples: readonly LabeledExample[];
       let labels: Int32Array;
-      if (dataArg === 'builtin:spam-assassin') {
+      if (dataArg === SPAM_ASSASSIN_DATA) {
         const split = splitTaskData(loadExamples({ source: 'spam-assassin' }), task.labels, {
           seed: BigInt(config.seed),
           testExamples: config.task.testExamples,
@@ -223,9 +237,9 @@ export const evalCommand: CliCommand = {
         examples = split.test;
         labels = split.testLabels;
       } else if (dataArg.startsWith('builtin:')) {
-        throw new CliError(
+        throw new CliUsageError(
           'CLI_INVALID_VALUE',
-          `meerkat eval: --data ${dataArg} is not a built-in data set; use builtin:spam-assassin or a .jsonl/.csv file`,
+          `--data ${dataArg} is not a built-in data set; use ${SPAM_ASSASSIN_DATA} or a .jsonl/.csv file`,
         );
       } else {
         const path = resolvePath(io, dataArg);
@@ -235,9 +249,9 @@ export const evalCommand: CliCommand = {
             ? loadJsonl(path)
             : null;
         if (all === null) {
-          throw new CliError(
+          throw new CliUsageError(
             'CLI_INVALID_VALUE',
-            `meerkat eval: --data ${dataArg} must end in .jsonl or .csv (or be builtin:spam-assassin)`,
+            `--data ${dataArg} must end in .jsonl or .csv (or be ${SPAM_ASSASSIN_DATA})`,
           );
         }
         examples = all;
@@ -252,18 +266,12 @@ export const evalCommand: CliCommand = {
           return id;
         });
       }
-      const limit = Math.min(examples.length, args.number('limit') ?? examples.length);
+      const limit = Math.min(examples.length, args.optionalNumber('limit') ?? examples.length);
       const prompts = examples.slice(0, limit).map((e) => task.encode(e.text));
       const gold = labels.subarray(0, limit);
       const view = await TrainableView.create(model, mask.indices);
       view.write(theta);
-      const result = await verbalizerLoss(
-        model,
-        task,
-        prompts,
-        gold,
-        args.number('batch-size') ?? 32,
-      );
+      const result = await verbalizerLoss(model, task, prompts, gold, batchSize);
       let hits = 0;
       const perLabel = task.labels.map(() => ({ n: 0, hits: 0 }));
       for (let i = 0; i < limit; i++) {
@@ -294,7 +302,7 @@ export const evalCommand: CliCommand = {
         ),
       };
       io.stdout.write(
-        args.flag('json')
+        args.boolean('json')
           ? `${JSON.stringify(report, null, 2)}\n`
           : `accuracy ${formatPercent(report.accuracy)} (${hits}/${limit}), loss ${result.loss.toFixed(4)} on ${dataArg}; per label: ${task.labels
               .map(

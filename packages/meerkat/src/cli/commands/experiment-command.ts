@@ -2,26 +2,25 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import type { ExperimentCell } from '../../experiment/expand-grid.js';
-import { loadExperimentConfig } from '../../experiment/experiment-config.js';
-import { MASK_CACHE_DIR_NAME } from '../../experiment/mask-cache.js';
+import { type CliCommand, CliUsageError } from '@meerkat/cli-kit';
+import type { ExperimentCell } from '@meerkat/report';
 import {
   type CellRunner,
   cellStartedBefore,
+  formatSeconds,
+  loadExperimentConfig,
   runExperiment,
-} from '../../experiment/run-experiment.js';
-import { Meerkat } from '../../meerkat.js';
+} from '@meerkat/report';
+import { MASK_CACHE_DIR_NAME, Meerkat } from '@meerkat/trainer';
 import { builtCliPath } from '../built-cli.js';
-import { CliError } from '../cli-error.js';
-import type { CliIo } from '../cli-io.js';
-import type { CliCommand } from '../command.js';
-import { formatSeconds } from '../format.js';
+import type { MeerkatIo } from '../cli-io.js';
 import { isModelName, resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { driveTraining } from '../train-driver.js';
+import type { MeerkatCliCode } from '../usage-codes.js';
 
-function inProcessRunner(io: CliIo, baseDir: string): CellRunner {
+function inProcessRunner(io: MeerkatIo, baseDir: string): CellRunner {
   return async (config, cell) => {
     const runDir = config.runDir as string;
     const trainer = cellStartedBefore(runDir)
@@ -32,7 +31,7 @@ function inProcessRunner(io: CliIo, baseDir: string): CellRunner {
   };
 }
 
-function childProcessRunner(io: CliIo, cli: string, baseDir: string): CellRunner {
+function childProcessRunner(io: MeerkatIo, cli: string, baseDir: string): CellRunner {
   return async (config, cell: ExperimentCell) => {
     const runDir = config.runDir as string;
     let args: string[];
@@ -68,11 +67,12 @@ function childProcessRunner(io: CliIo, cli: string, baseDir: string): CellRunner
   };
 }
 
-export const experimentCommand: CliCommand = {
+export const experimentCommand: CliCommand<MeerkatIo> = {
   spec: {
     name: 'experiment',
     summary:
       'Run a grid of training runs (methods × local steps × seeds …) from an experiment file and write results.md, results.json (mean ± std over seeds) and report.html. Finished cells are skipped, so an interrupted experiment resumes.',
+    brief: 'Run a grid of training runs (methods × local steps × seeds …) from an experiment file',
     positionals: [
       { name: 'FILE.json', description: 'experiment file (experiments/*.json)', required: true },
     ],
@@ -80,39 +80,39 @@ export const experimentCommand: CliCommand = {
       {
         name: 'out',
         type: 'string',
-        value: 'DIR',
+        valueName: 'DIR',
         description: 'results directory',
-        defaultText: '<file dir>/results/<name>',
+        default: { text: '<file dir>/results/<name>' },
       },
       {
         name: 'parallel',
         type: 'integer',
         min: 1,
         max: 16,
-        description:
-          "cells at once, each in its own process (needs the built CLI); default: the file's parallel",
+        description: 'cells at once, each in its own process (needs the built CLI)',
+        default: { text: "the file's parallel" },
       },
       {
         name: 'model',
         type: 'string',
-        value: 'MODEL',
+        valueName: 'MODEL',
         description:
           "override every cell's model: a directory, llama2.c .bin, stories15M or hf:ORG/NAME[@REV]",
       },
       {
         name: 'only',
         type: 'string',
-        value: 'TEXT',
+        valueName: 'TEXT',
         description:
           'train only the cells whose id contains TEXT (e.g. seed-0); the table covers every finished cell',
       },
       {
         name: 'mask-cache',
         type: 'string',
-        value: 'DIR',
+        valueName: 'DIR',
         description:
           'where calibrated masks are cached and shared between cells and experiments (one calibration per model, backend, density, calibration settings and seed)',
-        defaultText: `<out>/../${MASK_CACHE_DIR_NAME}`,
+        default: { text: `<out>/../${MASK_CACHE_DIR_NAME}` },
       },
       {
         name: 'no-mask-cache',
@@ -125,47 +125,56 @@ export const experimentCommand: CliCommand = {
         description: 'list the cells and what would run, train nothing',
       },
     ],
-    notes: ['Example: meerkat experiment experiments/vp-vs-meerkat.json'],
+    details: ['Example: meerkat experiment experiments/vp-vs-meerkat.json'],
   },
   async run(args, io) {
     const startedAt = performance.now();
+    const maskCacheArg = args.optionalString('mask-cache');
+    if (maskCacheArg !== undefined && args.boolean('no-mask-cache')) {
+      throw new CliUsageError(
+        'CLI_CONFLICTING_FLAGS',
+        '--mask-cache DIR and --no-mask-cache exclude each other; give one',
+      );
+    }
     const file = resolvePath(io, args.positionals[0] as string);
     const experiment = await loadExperimentConfig(file);
     const baseDir = dirname(file);
-    const outDir = resolvePath(io, args.string('out') ?? join(baseDir, 'results', experiment.name));
-    const parallel = args.number('parallel') ?? experiment.parallel;
+    const outDir = resolvePath(
+      io,
+      args.optionalString('out') ?? join(baseDir, 'results', experiment.name),
+    );
+    const parallel = args.optionalNumber('parallel') ?? experiment.parallel;
     let runCell: CellRunner;
     if (parallel > 1) {
       const cli = builtCliPath();
       if (cli === null) {
-        throw new CliError(
+        throw new CliUsageError(
           'CLI_INVALID_VALUE',
-          'meerkat experiment: --parallel > 1 runs cells through the built CLI (dist/cli.js), which is missing: run `npm run build` first, or use --parallel 1',
+          '--parallel > 1 runs cells through the built CLI (dist/cli.js), which is missing: run `npm run build` first, or use --parallel 1',
         );
       }
       runCell = childProcessRunner(io, cli, baseDir);
     } else runCell = inProcessRunner(io, baseDir);
-    const modelArg = args.string('model');
+    const modelArg = args.optionalString('model');
     const baseModel = experiment.base['model'];
     // A model name (stories15M, hf:ORG/NAME) or a llama2.c .bin is resolved once, here, and every
     // cell gets the directory; a --dry-run downloads nothing.
     let model: string | undefined;
     if (modelArg !== undefined) {
-      model = args.flag('dry-run')
+      model = args.boolean('dry-run')
         ? resolvePath(io, modelArg)
         : await resolveModelArg(io, modelArg);
-    } else if (typeof baseModel === 'string' && !args.flag('dry-run')) {
+    } else if (typeof baseModel === 'string' && !args.boolean('dry-run')) {
       if (isModelName(baseModel, baseDir) || baseModel.endsWith('.bin')) {
         model = await resolveModelArg(io, baseModel, baseDir, 'base.model');
       } else if (!existsSync(resolve(baseDir, baseModel))) {
-        throw new CliError(
+        throw new CliUsageError<MeerkatCliCode>(
           'CLI_MODEL_NOT_FOUND',
-          `meerkat experiment: the model of ${basename(file)} (base.model ${baseModel}) is not at ${resolve(baseDir, baseModel)}; put it there, or run the experiment on another model with --model MODEL (a directory, a llama2.c .bin, stories15M or hf:ORG/NAME)`,
+          `the model of ${basename(file)} (base.model ${baseModel}) is not at ${resolve(baseDir, baseModel)}; put it there, or run the experiment on another model with --model MODEL (a directory, a llama2.c .bin, stories15M or hf:ORG/NAME)`,
         );
       }
     }
-    const only = args.string('only');
-    const maskCacheArg = args.string('mask-cache');
+    const only = args.optionalString('only');
     const shown = (path: string) => {
       const rel = relative(io.cwd, path);
       return rel.startsWith('..') || rel === '' ? path : rel;
@@ -176,7 +185,7 @@ export const experimentCommand: CliCommand = {
       runCell,
       parallel,
       startedAt,
-      ...(args.flag('no-mask-cache')
+      ...(args.boolean('no-mask-cache')
         ? { maskCacheDir: null }
         : maskCacheArg === undefined
           ? {}
@@ -195,7 +204,7 @@ export const experimentCommand: CliCommand = {
       },
       command: `meerkat experiment ${basename(dirname(file))}/${basename(file)}`,
       ...(model === undefined ? {} : { patch: { model } }),
-      dryRun: args.flag('dry-run'),
+      dryRun: args.boolean('dry-run'),
       ...(only === undefined ? {} : { only: (cell: ExperimentCell) => cell.id.includes(only) }),
       onCell: (e) => {
         const where = `[${e.index + 1}/${e.total}] ${e.cell.id}`;
@@ -204,7 +213,7 @@ export const experimentCommand: CliCommand = {
         else io.stderr.write(`${where}: done in ${formatSeconds(e.seconds)}\n`);
       },
     });
-    if (args.flag('dry-run')) {
+    if (args.boolean('dry-run')) {
       for (const cell of outcome.cells)
         io.stdout.write(`${cell.id}\t${cell.series}\t${JSON.stringify(cell.config)}\n`);
       io.stdout.write(`${outcome.cells.length} cells, ${outcome.skipped} finished before\n`);

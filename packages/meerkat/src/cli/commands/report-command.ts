@@ -1,12 +1,14 @@
-import { writeReport } from '../../report/build-report.js';
-import type { CliCommand } from '../command.js';
+import type { CliCommand } from '@meerkat/cli-kit';
+import { writeReport } from '@meerkat/report';
+import type { MeerkatIo } from '../cli-io.js';
 import { resolvePath } from '../paths.js';
 
-export const reportCommand: CliCommand = {
+export const reportCommand: CliCommand<MeerkatIo> = {
   spec: {
     name: 'report',
     summary:
       'Render one self-contained HTML page (inline SVG charts, no scripts, no network) from run directories: accuracy by round and by bytes per method (mean ± std over seeds), test loss, GradIP trajectories per client coloured by partition kind, Meerkat-vp detection, final metrics.',
+    brief: 'Render one self-contained HTML page from run directories',
     positionals: [
       {
         name: 'RUN_DIR',
@@ -19,18 +21,18 @@ export const reportCommand: CliCommand = {
       {
         name: 'out',
         type: 'string',
-        value: 'FILE',
+        valueName: 'FILE',
         description: 'where to write the HTML page',
-        defaultText: 'report.html',
+        default: 'report.html',
       },
-      { name: 'title', type: 'string', value: 'TEXT', description: 'page title' },
+      { name: 'title', type: 'string', valueName: 'TEXT', description: 'page title' },
     ],
-    notes: ['Example: meerkat report runs/vp-s1 runs/vp-s2 runs/meerkat-s1 --out report.html'],
+    details: ['Example: meerkat report runs/vp-s1 runs/vp-s2 runs/meerkat-s1 --out report.html'],
   },
   async run(args, io) {
-    const out = resolvePath(io, args.string('out') ?? 'report.html');
+    const out = resolvePath(io, args.string('out'));
     const dirs = args.positionals.map((d) => resolvePath(io, d));
-    const title = args.string('title');
+    const title = args.optionalString('title');
     const content = await writeReport(dirs, out, title === undefined ? {} : { title });
     io.stderr.write(`report: ${dirs.length} run(s), charts: ${content.charts.join(', ')}\n`);
     io.stdout.write(`${out}\n`);

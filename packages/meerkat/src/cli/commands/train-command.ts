@@ -1,20 +1,18 @@
 import { dirname } from 'node:path';
-import { parseRunConfig } from '../../config/parse-run-config.js';
-import { Meerkat } from '../../meerkat.js';
-import type { FlagSpec } from '../args.js';
-import { CliError } from '../cli-error.js';
-import type { CliCommand } from '../command.js';
-import { BACKEND_FLAG, JSON_FLAG, QUIET_FLAG } from '../common-flags.js';
+import { type CliCommand, CliUsageError, type StringFlagSpec } from '@meerkat/cli-kit';
+import { Meerkat, parseRunConfig } from '@meerkat/trainer';
+import type { MeerkatIo } from '../cli-io.js';
+import { CONFIG_BACKEND_FLAG, JSON_FLAG, QUIET_FLAG } from '../common-flags.js';
 import { isModelName, resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { readJsonFile } from '../read-json-file.js';
 import { describeSummary, driveTraining } from '../train-driver.js';
 
-const RUN_DIR_FLAG: FlagSpec = {
+const RUN_DIR_FLAG: StringFlagSpec = {
   name: 'run-dir',
   type: 'string',
-  value: 'DIR',
+  valueName: 'DIR',
   description: "override the config's runDir",
 };
 
@@ -26,53 +24,54 @@ function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): 
   );
 }
 
-export const trainCommand: CliCommand = {
+export const trainCommand: CliCommand<MeerkatIo> = {
   spec: {
     name: 'train',
     summary:
       'Run a federated fine-tuning job from a run config (JSON): writes RUN_DIR/metrics.jsonl (one line per round: accuracy, loss, bytes up/down per client, forward passes, GradIP per client, flags), summary.json, config.json, theta.bin and checkpoint.bin.',
-    positionals: [],
+    brief: 'Run a federated fine-tuning job from a run config (JSON)',
     flags: [
       {
         name: 'config',
         type: 'string',
-        value: 'FILE.json',
+        valueName: 'FILE.json',
         description:
           'run config (see the README: method, model, runDir, clients, rounds, localSteps, …); relative paths resolve against the file',
       },
       {
         name: 'resume',
         type: 'string',
-        value: 'RUN_DIR',
+        valueName: 'RUN_DIR',
         description:
           'continue the run in RUN_DIR from its last checkpoint (its config.json; --config, if given, must match it)',
       },
       RUN_DIR_FLAG,
-      BACKEND_FLAG,
+      CONFIG_BACKEND_FLAG,
       JSON_FLAG,
       QUIET_FLAG,
     ],
-    notes: [
+    details: [
       'Progress goes to stderr: one redrawn line on a terminal, one line per round otherwise.',
+      '',
       'Example: meerkat train --config experiments/demo-run.json',
     ],
   },
   async run(args, io) {
-    const configPath = args.string('config');
-    const resume = args.string('resume');
+    const configPath = args.optionalString('config');
+    const resume = args.optionalString('resume');
     if (configPath === undefined && resume === undefined) {
-      throw new CliError(
-        'CLI_MISSING_ARGUMENT',
-        'meerkat train: give --config FILE.json (a new run) or --resume RUN_DIR (continue one)',
+      throw new CliUsageError(
+        'CLI_CONFLICTING_FLAGS',
+        'give --config FILE.json (a new run) or --resume RUN_DIR (continue one)',
       );
     }
-    const backendName = args.string('backend');
+    const backendName = args.optionalString('backend');
     let trainer: Meerkat;
     if (resume !== undefined) {
-      if (backendName !== undefined || args.has('run-dir')) {
-        throw new CliError(
-          'CLI_INVALID_VALUE',
-          'meerkat train: --resume continues a run with its own config.json; --backend and --run-dir cannot change it',
+      if (args.given('backend') || args.given('run-dir')) {
+        throw new CliUsageError(
+          'CLI_CONFLICTING_FLAGS',
+          '--resume continues a run with its own config.json; --backend and --run-dir cannot change it',
         );
       }
       const runDir = resolvePath(io, resume);
@@ -88,9 +87,9 @@ export const trainCommand: CliCommand = {
           trainer.config as unknown as Record<string, unknown>,
         );
         if (differ.length > 0) {
-          throw new CliError(
+          throw new CliUsageError(
             'CLI_INVALID_VALUE',
-            `meerkat train: --config ${configPath} differs from ${runDir}/config.json in ${differ.join(', ')}; a resumed run keeps its config (drop --config)`,
+            `--config ${configPath} differs from ${runDir}/config.json in ${differ.join(', ')}; a resumed run keeps its config (drop --config)`,
           );
         }
       }
@@ -105,7 +104,7 @@ export const trainCommand: CliCommand = {
         // stories15M, hf:ORG/NAME or a llama2.c .bin: the run records the directory it resolved to.
         input['model'] = await resolveModelArg(io, model, dirname(file), 'model');
       }
-      const runDir = args.string('run-dir');
+      const runDir = args.optionalString('run-dir');
       trainer = new Meerkat(
         {
           ...input,
@@ -115,10 +114,10 @@ export const trainCommand: CliCommand = {
         { baseDir: dirname(file) },
       );
     }
-    const progress = args.flag('quiet') ? null : new ProgressReporter(io.stderr, 'train');
+    const progress = args.boolean('quiet') ? null : new ProgressReporter(io.stderr, 'train');
     const { summary } = await driveTraining(trainer, progress);
     io.stdout.write(
-      args.flag('json')
+      args.boolean('json')
         ? `${JSON.stringify(summary, null, 2)}\n`
         : describeSummary(summary, trainer.config.runDir),
     );

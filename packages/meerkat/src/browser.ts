@@ -1,0 +1,2 @@
+/** `meerkat/browser`: the browser training client, `@meerkat/browser-client`. */
+export * from '@meerkat/browser-client';

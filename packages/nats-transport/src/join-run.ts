@@ -1,0 +1,189 @@
+import { createLayout } from '@meerkat/sparse-mask';
+import type { ClientLink, DownlinkMessage, LabeledExample, LoadedModel } from '@meerkat/trainer';
+import {
+  configuredShards,
+  createClientReplica,
+  createTrainingTask,
+  loadCsv,
+  loadJsonl,
+  loadTextFile,
+  loadTextJsonl,
+  MeerkatError,
+  parseRunConfig,
+  TEXT_LABEL,
+  TrainingClient,
+} from '@meerkat/trainer';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type JsonLogger, silentLogger } from './json-logger.js';
+import { joinRunManifest, readRunManifest } from './manifest-store.js';
+import { NatsTransport } from './nats-transport.js';
+import { readRoundLogs } from './round-logs.js';
+import { RunSubjects } from './subjects.js';
+
+export interface JoinRunOptions {
+  /** A connection with this client's credentials (inbox prefix of `clientId`). */
+  readonly nc: NatsConnection;
+  readonly run: string;
+  readonly clientId: string;
+  /** Loads the model directory (the manifest's config names the coordinator's; `--model` overrides). */
+  readonly loadModel: (dir: string) => Promise<LoadedModel>;
+  readonly modelDir?: string;
+  /**
+   * The client's own examples (JSONL or CSV with `text` and `label`; for a causal-LM run, JSONL
+   * rows with `text` or a plain text file, cut into the run's `chunkChars`). Without it the client
+   * takes its shard of the coordinator's configured data and partition (a simulation of real
+   * silos, and what the equivalence test uses).
+   */
+  readonly dataFile?: string;
+  readonly logger?: JsonLogger;
+  /** How long to wait for the coordinator's manifest (ms, default 60 000). */
+  readonly manifestWaitMs?: number;
+  /** Heartbeat interval on the presence subject (ms, default 2000; 0 = none). */
+  readonly presenceMs?: number;
+}
+
+function ownExamples(path: string): LabeledExample[] {
+  return path.toLowerCase().endsWith('.csv') ? loadCsv(path) : loadJsonl(path);
+}
+
+/** A causal-LM client's own text: JSONL rows with `text`, or any other file as plain text. */
+function ownText(path: string, chunkChars: number): LabeledExample[] {
+  const chunks = path.toLowerCase().endsWith('.jsonl')
+    ? loadTextJsonl(path, chunkChars)
+    : loadTextFile(path, chunkChars);
+  return chunks.map((e) => ({ ...e, label: TEXT_LABEL }));
+}
+
+/**
+ * `meerkat join`: reads the run manifest, refuses a model of another layout, fetches the mask
+ * (sha256-checked), and runs the trainer's own TrainingClient over NATS until the coordinator's
+ * `finish`. Returns the final θ the client holds (bit-identical to the coordinator's).
+ */
+export async function joinRun(
+  options: JoinRunOptions,
+): Promise<{ theta: Float32Array; rounds: number }> {
+  const { nc, clientId } = options;
+  const subjects = new RunSubjects(options.run);
+  const log = (options.logger ?? silentLogger).child({
+    role: 'client',
+    clientId,
+    run: options.run,
+  });
+  const first = await joinRunManifestWithModel(options, subjects);
+  const { manifest, mask, loaded } = first;
+  try {
+    const config = parseRunConfig({
+      ...manifest.config,
+      ...(options.modelDir !== undefined ? { model: options.modelDir } : {}),
+    });
+    const { model, tokenizer } = loaded;
+    const task = createTrainingTask(config.task, tokenizer);
+    let examples: readonly LabeledExample[];
+    let labels: Int32Array;
+    if (options.dataFile !== undefined && config.task.kind === 'causal-lm') {
+      examples = ownText(options.dataFile, config.task.chunkChars);
+      labels = new Int32Array(examples.length);
+    } else if (options.dataFile !== undefined) {
+      examples = ownExamples(options.dataFile);
+      const ids = new Map(task.labels.map((l, i) => [l, i]));
+      labels = Int32Array.from(examples, (e, i) => {
+        const id = ids.get(e.label);
+        if (id === undefined) {
+          throw new MeerkatError(
+            'MEERKAT_DATA_INVALID',
+            `${options.dataFile} example ${i}: label ${JSON.stringify(e.label)} is not one of the run's labels (${task.labels.join(', ')})`,
+          );
+        }
+        return id;
+      });
+    } else {
+      const shard = configuredShards(config, task).shard(clientId);
+      if (shard === undefined) {
+        throw new MeerkatError(
+          'MEERKAT_CONFIG_INVALID',
+          `Run ${options.run} has no client ${JSON.stringify(clientId)} in its partition; pass --data FILE with this client's own examples.`,
+        );
+      }
+      ({ examples, labels } = shard);
+    }
+    // A large θ (full-parameter ZO) generates its directions on one worker thread per core.
+    const { replica, directionPool, close } = await createClientReplica(model, mask);
+    // A client that starts in the middle of a run (e.g. after it was killed) first replays the
+    // published round logs, so it joins holding the current θ.
+    const logs = await readRoundLogs(nc, subjects);
+    if (logs.length > 0) {
+      replica.catchUp({ kind: 'logs', round: logs.length, logs });
+      log.log('info', 'caught-up', { round: replica.round, logs: logs.length });
+    }
+    const transport = new NatsTransport({ nc, subjects, logger: log });
+    const inner = transport.client(clientId);
+    let finished: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    let rounds = 0;
+    const link: ClientLink = {
+      clientId,
+      send: (m) => inner.send(m),
+      onMessage: (handler) =>
+        inner.onMessage(async (m: DownlinkMessage) => {
+          await handler(m);
+          if (m.type === 'announce') {
+            rounds++;
+            log.log('info', 'round-done', { round: m.round + 1, steps: m.steps });
+          }
+          if (m.type === 'finish') finished();
+        }),
+    };
+    const client = new TrainingClient({
+      link,
+      replica,
+      model,
+      task,
+      examples,
+      labels,
+      layoutFingerprint: mask.fingerprint,
+      ...(directionPool === undefined ? {} : { directionPool }),
+    });
+    await client.join();
+    // After a reconnect or a coordinator restart, say again which θ round this client holds.
+    inner.onReconnect(() => client.join());
+    log.log('info', 'joined', { examples: examples.length, k: mask.indices.length });
+    const presenceMs = options.presenceMs ?? 2000;
+    const beat =
+      presenceMs > 0
+        ? setInterval(
+            () => nc.publish(subjects.presence(clientId), String(replica.round)),
+            presenceMs,
+          )
+        : null;
+    try {
+      await done;
+    } finally {
+      if (beat !== null) clearInterval(beat);
+      await transport.close();
+      await close();
+    }
+    log.log('info', 'finished', { round: replica.round });
+    return { theta: replica.theta(), rounds };
+  } finally {
+    loaded.dispose();
+  }
+}
+
+async function joinRunManifestWithModel(options: JoinRunOptions, subjects: RunSubjects) {
+  // The model directory may come from the manifest, so read it before loading the model.
+  const manifest = await readRunManifest(options.nc, subjects, {
+    waitMs: options.manifestWaitMs ?? 60_000,
+  });
+  const dir = options.modelDir ?? String(manifest.config.model ?? '');
+  const loaded = await options.loadModel(dir);
+  try {
+    const layout = createLayout(loaded.model.specs);
+    const { mask } = await joinRunManifest(options.nc, subjects, layout);
+    return { manifest, mask, loaded };
+  } catch (e) {
+    loaded.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,467 @@
+import type {
+  ClientLink,
+  CoordinatorLink,
+  DownlinkMessage,
+  Received,
+  Transport,
+  UplinkMessage,
+} from '@meerkat/trainer';
+import { decodeMessage, encodeMessage, MeerkatError } from '@meerkat/trainer';
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { type JsonLogger, silentLogger } from './json-logger.js';
+import { ensureRunStreams } from './run-streams.js';
+import type { RunSubjects } from './subjects.js';
+import { DEFAULT_UPLINK_LIMITS, type UplinkLimits } from './uplink-limits.js';
+import { type UplinkRejection, uplinkSchemas, validateUplink } from './validate-uplink.js';
+
+export interface NatsTransportOptions {
+  /** A connection with the role's credentials (coordinator, or the one client). */
+  readonly nc: NatsConnection;
+  readonly subjects: RunSubjects;
+  readonly logger?: JsonLogger;
+  readonly limits?: Partial<UplinkLimits>;
+  /**
+   * Coordinator: read the update stream after this stream sequence (0, the default, reads it
+   * from the start). A restarted coordinator passes the `lastSequence` it stored with its state,
+   * so every update after that state is read again and none before it.
+   */
+  readonly resumeAfterSequence?: number;
+  /** Client: bounded retries of a publish while the server is away (default 240 × 250 ms). */
+  readonly publishAttempts?: number;
+  readonly publishRetryMs?: number;
+  /**
+   * Run the handlers of all client links of this transport one at a time, in arrival order:
+   * needed when the clients share one model in one process (the simulation over a real server).
+   */
+  readonly serialClients?: boolean;
+}
+
+/** The coordinator's link, plus what a durable NATS coordinator needs to resume. */
+export interface NatsCoordinatorLink extends CoordinatorLink {
+  /** Creates or finds the run's streams and starts reading updates. `receive` calls it too. */
+  ready(): Promise<void>;
+  /**
+   * Every update-stream message up to this sequence has been returned by `receive` or dropped;
+   * store it with the coordinator's state and pass it as `resumeAfterSequence` after a restart.
+   */
+  readonly lastSequence: number;
+  /**
+   * Resume as a restarted coordinator: read the update stream after this sequence (the one
+   * stored with the checkpoint), and hand over only joins until the first announce of this
+   * session (then the updates that arrived while it was away, in stream order). Before the
+   * first read only.
+   */
+  startAfter(sequence: number): void;
+  /** Messages dropped so far, by reason. */
+  readonly rejected: Readonly<Record<UplinkRejection, number>>;
+}
+
+/** A client's link, plus a hook for reconnects (a client re-sends `join` after one). */
+export interface NatsClientLink extends ClientLink {
+  onReconnect(handler: () => Promise<void>): void;
+}
+
+/**
+ * The round protocol over NATS JetStream. Uplink: a client publishes each message on its own
+ * subject `meerkat.<run>.update.<clientId>` into the UPDATES stream (JetStream publish, so it is
+ * stored before it counts as sent; updates carry `Nats-Msg-Id` = `<run>/<round>/<clientId>`
+ * and a resend is deduplicated by the server). The coordinator reads the stream in order with
+ * an ordered consumer from a stored sequence, validates every message (`validateUplink`),
+ * drops and logs bad ones, and hands over each (round, client) update once. Downlink: core NATS
+ * on `meerkat.<run>.down.<clientId>`, which only the coordinator may publish on.
+ */
+export class NatsTransport implements Transport {
+  readonly name = 'nats';
+  private readonly limits: UplinkLimits;
+  private readonly logger: JsonLogger;
+  private readonly closers: (() => Promise<void> | void)[] = [];
+  private closed = false;
+  /** Tail of the shared handler queue when `serialClients` is set. */
+  private clientTurn: Promise<void> = Promise.resolve();
+  private coordinatorLink: NatsCoordinatorLink | undefined;
+
+  constructor(private readonly options: NatsTransportOptions) {
+    this.limits = { ...DEFAULT_UPLINK_LIMITS, ...options.limits };
+    this.logger = (options.logger ?? silentLogger).child({ run: options.subjects.run });
+  }
+
+  /**
+   * Coordinator side: creates (or finds) the run's streams now, so clients can publish before
+   * the coordinator link reads. `coordinator().ready()` does it too.
+   */
+  async prepare(): Promise<void> {
+    const jsm = await jetstreamManager(this.options.nc);
+    await ensureRunStreams(jsm, this.options.subjects, this.limits.maxMessageBytes);
+  }
+
+  /** The coordinator link (one per transport: every call returns the same link). */
+  coordinator(): NatsCoordinatorLink {
+    this.coordinatorLink ??= this.createCoordinatorLink();
+    return this.coordinatorLink;
+  }
+
+  private createCoordinatorLink(): NatsCoordinatorLink {
+    const { nc, subjects } = this.options;
+    const limits = this.limits;
+    const log = this.logger.child({ role: 'coordinator' });
+    const schemas = uplinkSchemas(limits);
+    const queue: (Received<UplinkMessage> & { seq: number })[] = [];
+    const waiting: { resolve: (r: Received<UplinkMessage>) => void; reject: (e: Error) => void }[] =
+      [];
+    const seenUpdates = new Map<number, Set<string>>();
+    const rejected: Record<UplinkRejection, number> = {
+      oversized: 0,
+      'bad-subject': 0,
+      malformed: 0,
+      'wrong-direction': 0,
+      'forged-sender': 0,
+      'out-of-bounds': 0,
+      duplicate: 0,
+      late: 0,
+      early: 0,
+    };
+    /** Round of the latest announce this session sent (−1 before the first). */
+    let currentRound = -1;
+    /** An update must be for the open round: earlier rounds are closed, later ones not open. */
+    const wrongRound = (m: UplinkMessage, subject: string, seq: number): boolean => {
+      if (m.type !== 'update' || m.round === currentRound) return false;
+      const reason = m.round < currentRound ? 'late' : 'early';
+      reject(
+        reason,
+        `round ${m.round} update of ${m.clientId}; the open round is ${currentRound}`,
+        {
+          subject,
+          seq,
+        },
+      );
+      return true;
+    };
+    /** Highest stream sequence validated so far (handed over, queued or dropped). */
+    let from = this.options.resumeAfterSequence ?? 0;
+    let scanned = from;
+    let started: Promise<void> | null = null;
+    /** Clients that joined in this coordinator session (a second join is dropped). */
+    const joined = new Set<string>();
+    /**
+     * After `startAfter`, until the coordinator sends its first announce of this session, only
+     * joins are handed over: a restarted coordinator first collects its clients' joins, then
+     * reads the updates that arrived while it was away (held here, in stream order).
+     */
+    let announced = true; // set to false by startAfter (a resumed coordinator)
+    const held: (Received<UplinkMessage> & { seq: number })[] = [];
+    /** The last announce sent to each client (re-sent when it re-joins without its update). */
+    const lastAnnounce = new Map<string, { round: number; bytes: Uint8Array }>();
+    const lastWelcome = new Map<string, Uint8Array>();
+    /** A resumed session ignores joins published before it started: live clients join again. */
+    let staleJoinsUpTo = 0;
+
+    const reject = (
+      reason: UplinkRejection,
+      detail: string,
+      fields: Record<string, string | number>,
+    ) => {
+      rejected[reason]++;
+      log.log('warn', 'uplink-rejected', { reason, detail, ...fields });
+    };
+
+    const accept = (subject: string, data: Uint8Array, seq: number) => {
+      const check = validateUplink(data, subjects.clientOfUpdateSubject(subject), limits, schemas);
+      if (!check.ok) {
+        reject(check.reason, check.detail, { subject, seq, bytes: data.length });
+        return;
+      }
+      const m = check.message;
+      if (announced && wrongRound(m, subject, seq)) return;
+      if (m.type === 'update') {
+        let seen = seenUpdates.get(m.round);
+        if (seen === undefined) {
+          seen = new Set();
+          seenUpdates.set(m.round, seen);
+          for (const r of seenUpdates.keys()) if (r < m.round - 256) seenUpdates.delete(r);
+        }
+        if (seen.has(m.clientId)) {
+          reject('duplicate', `round ${m.round} update of ${m.clientId} was handed over already`, {
+            subject,
+            seq,
+          });
+          return;
+        }
+        seen.add(m.clientId);
+      } else {
+        if (joined.has(m.clientId)) {
+          // A client that re-joins (after a reconnect, or restarted) may have missed its welcome
+          // and announce: send the welcome again, and the announce while its update for that
+          // round is still missing. A client that had it
+          // computes the same update again, which JetStream drops by its message id.
+          const welcome = lastWelcome.get(m.clientId);
+          if (welcome !== undefined) nc.publish(subjects.down(m.clientId), welcome);
+          const last = lastAnnounce.get(m.clientId);
+          if (last !== undefined && seenUpdates.get(last.round)?.has(m.clientId) !== true) {
+            nc.publish(subjects.down(m.clientId), last.bytes);
+            log.log('info', 'announce-resent', { clientId: m.clientId, round: last.round });
+          }
+          reject('duplicate', `${m.clientId} joined this coordinator session already`, {
+            subject,
+            seq,
+          });
+          return;
+        }
+        joined.add(m.clientId);
+      }
+      log.log('debug', 'uplink', { type: m.type, clientId: m.clientId, seq, bytes: data.length });
+      if (!announced && m.type === 'join' && seq <= staleJoinsUpTo) {
+        reject('duplicate', `join of ${m.clientId} from before this coordinator session`, {
+          subject,
+          seq,
+        });
+        return;
+      }
+      if (!announced && m.type !== 'join') {
+        held.push({ message: m, bytes: data.length, seq });
+        return;
+      }
+      const w = waiting.shift();
+      if (w !== undefined) w.resolve({ message: m, bytes: data.length });
+      else queue.push({ message: m, bytes: data.length, seq });
+    };
+
+    const releaseHeld = () => {
+      announced = true;
+      if (held.length === 0) return;
+      const all = [
+        ...held
+          .splice(0)
+          .filter((h) => !wrongRound(h.message, subjects.update(h.message.clientId), h.seq)),
+        ...queue.splice(0),
+      ].sort((a, b) => a.seq - b.seq);
+      for (const item of all) {
+        const w = waiting.shift();
+        if (w !== undefined) w.resolve({ message: item.message, bytes: item.bytes });
+        else queue.push(item);
+      }
+    };
+
+    const start = async () => {
+      await this.prepare();
+      const js = jetstream(nc);
+      if (!announced) {
+        const info = await (await jetstreamManager(nc)).streams.info(subjects.updateStream);
+        staleJoinsUpTo = info.state.last_seq;
+      }
+      const consumer = await js.consumers.get(
+        subjects.updateStream,
+        from > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }
+          : { deliver_policy: DeliverPolicy.All },
+      );
+      const messages = await consumer.consume({ max_messages: 256 });
+      this.closers.push(() => messages.stop());
+      log.log('info', 'coordinator-reading', {
+        stream: subjects.updateStream,
+        afterSequence: from,
+      });
+      void (async () => {
+        for await (const m of messages) {
+          if (this.closed) break;
+          accept(m.subject, m.data, m.info.streamSequence);
+          scanned = m.info.streamSequence;
+        }
+      })().catch((e: unknown) => log.log('error', 'consumer-failed', { error: String(e) }));
+      // Tell the clients a coordinator (re)started: live clients re-join this session.
+      const epoch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+      await js.publish(subjects.hello, JSON.stringify({ epoch }));
+      log.log('info', 'coordinator-hello', { epoch });
+    };
+
+    const link: NatsCoordinatorLink = {
+      ready: () => {
+        started ??= start();
+        return started;
+      },
+      startAfter: (sequence: number) => {
+        if (started !== null) {
+          throw new MeerkatError(
+            'MEERKAT_INVALID_STATE',
+            'startAfter must come before the link reads',
+          );
+        }
+        from = sequence;
+        scanned = sequence;
+        announced = false;
+      },
+      get lastSequence() {
+        // Everything up to here was handed over or dropped; queued and held messages come after it.
+        const heads = [queue[0]?.seq, held[0]?.seq].filter((x): x is number => x !== undefined);
+        return heads.length > 0 ? Math.min(...heads) - 1 : scanned;
+      },
+      rejected,
+      send: async (clientId, message: DownlinkMessage) => {
+        this.checkOpen();
+        const bytes = encodeMessage(message);
+        nc.publish(subjects.down(clientId), bytes);
+        if (message.type === 'welcome') lastWelcome.set(clientId, bytes);
+        if (message.type === 'announce') {
+          currentRound = Math.max(currentRound, message.round);
+          lastAnnounce.set(clientId, { round: message.round, bytes });
+          if (!announced) releaseHeld();
+        }
+        return bytes.length;
+      },
+      receive: async () => {
+        this.checkOpen();
+        await link.ready();
+        const next = queue.shift();
+        if (next !== undefined) return { message: next.message, bytes: next.bytes };
+        return new Promise((resolve, rejectWait) => waiting.push({ resolve, reject: rejectWait }));
+      },
+    };
+    this.closers.push(() => {
+      for (const w of waiting.splice(0)) {
+        w.reject(new MeerkatError('MEERKAT_INVALID_STATE', 'the NATS transport was closed'));
+      }
+    });
+    return link;
+  }
+
+  client(clientId: string): NatsClientLink {
+    const { nc, subjects } = this.options;
+    const log = this.logger.child({ role: 'client', clientId });
+    const subject = subjects.update(clientId);
+    const down = subjects.down(clientId);
+    const js: JetStreamClient = jetstream(nc);
+    const attempts = this.options.publishAttempts ?? 240;
+    const retryMs = this.options.publishRetryMs ?? 250;
+    let subscription: Subscription | null = null;
+    const hooks: { reconnect: (() => Promise<void>) | null } = { reconnect: null };
+
+    /** Re-joins when a coordinator (re)starts with a new epoch (the hello on the broadcast stream). */
+    const watchHellos = async () => {
+      const sub = nc.subscribe(subjects.hello);
+      this.closers.push(() => sub.unsubscribe());
+      let epoch: string | null = null;
+      try {
+        const jsm = await jetstreamManager(nc);
+        const last = await jsm.streams.getMessage(subjects.broadcastStream, {
+          last_by_subj: subjects.hello,
+        });
+        epoch = last === null ? null : (JSON.parse(last.string()) as { epoch: string }).epoch;
+      } catch {
+        // No broadcast stream or hello yet: the coordinator has not started.
+      }
+      for await (const m of sub) {
+        let next: string;
+        try {
+          next = String((JSON.parse(m.string()) as { epoch: unknown }).epoch);
+        } catch {
+          continue;
+        }
+        if (next === epoch) continue;
+        epoch = next;
+        const handler = hooks.reconnect;
+        if (handler === null) continue;
+        log.log('info', 'coordinator-started', { epoch });
+        await handler().catch((e: unknown) =>
+          log.log('error', 'rejoin-failed', { error: String(e) }),
+        );
+      }
+    };
+
+    void (async () => {
+      for await (const s of nc.status()) {
+        const handler = hooks.reconnect;
+        if (s.type === 'reconnect' && handler !== null) {
+          log.log('info', 'reconnected', {});
+          await handler().catch((e: unknown) =>
+            log.log('error', 'rejoin-failed', { error: String(e) }),
+          );
+        }
+      }
+    })();
+
+    return {
+      clientId,
+      send: async (message: UplinkMessage) => {
+        this.checkOpen();
+        const bytes = encodeMessage(message);
+        const msgID =
+          message.type === 'update' ? subjects.updateMessageId(message.round, clientId) : undefined;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const ack = await js.publish(subject, bytes, msgID !== undefined ? { msgID } : {});
+            if (ack.duplicate) log.log('info', 'uplink-duplicate', { msgID: msgID ?? null });
+            return bytes.length;
+          } catch (e) {
+            const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+            if (/permission/i.test(text) || attempt >= attempts || this.closed) throw e;
+            if (attempt === 1)
+              log.log('warn', 'publish-retry', { error: text, type: message.type });
+            await new Promise((r) => setTimeout(r, retryMs));
+          }
+        }
+      },
+      onMessage: (handler) => {
+        subscription?.unsubscribe();
+        const sub = nc.subscribe(down);
+        subscription = sub;
+        this.closers.push(() => sub.unsubscribe());
+        void (async () => {
+          for await (const m of sub) {
+            let message: DownlinkMessage;
+            try {
+              const decoded = decodeMessage(m.data);
+              if (
+                decoded.type === 'join' ||
+                decoded.type === 'update' ||
+                decoded.clientId !== clientId
+              ) {
+                throw new MeerkatError(
+                  'MEERKAT_PROTOCOL',
+                  `unexpected ${decoded.type} for ${decoded.clientId}`,
+                );
+              }
+              message = decoded;
+            } catch (e) {
+              log.log('warn', 'downlink-rejected', { error: String(e), bytes: m.data.length });
+              continue;
+            }
+            const run = async () => {
+              try {
+                await handler(message);
+              } catch (e) {
+                log.log('error', 'handler-failed', { type: message.type, error: String(e) });
+              }
+            };
+            if (this.options.serialClients === true) {
+              this.clientTurn = this.clientTurn.then(run);
+              await this.clientTurn;
+            } else await run();
+          }
+        })();
+      },
+      onReconnect: (handler) => {
+        const first = hooks.reconnect === null;
+        hooks.reconnect = handler;
+        if (first)
+          void watchHellos().catch((e: unknown) =>
+            log.log('error', 'hello-watch-failed', { error: String(e) }),
+          );
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.closers.splice(0)) await c();
+  }
+
+  private checkOpen(): void {
+    if (this.closed)
+      throw new MeerkatError('MEERKAT_INVALID_STATE', 'the NATS transport is closed');
+  }
+}

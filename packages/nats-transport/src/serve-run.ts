@@ -1,0 +1,182 @@
+import { basename } from 'node:path';
+import { crc32 } from '@meerkat/seeded';
+import type { Backend } from '@meerkat/tensor';
+import type { RunPlan, RunSummary, TrainerEvent } from '@meerkat/trainer';
+import { Meerkat, MeerkatError, parseRunConfig, RUN_FILES, type RunConfig } from '@meerkat/trainer';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type JsonLogger, silentLogger } from './json-logger.js';
+import { publishRunManifest } from './manifest-store.js';
+import { NatsTransport } from './nats-transport.js';
+import { publishRoundLog } from './round-logs.js';
+import {
+  type RunState,
+  readRoundSequence,
+  writeRoundSequence,
+  writeRunState,
+} from './run-state.js';
+import { RunSubjects } from './subjects.js';
+
+export interface ServeRunOptions {
+  /** A connection with the coordinator's credentials. */
+  readonly nc: NatsConnection;
+  /** The run config (as `new Meerkat` takes it); its runDir's name is the run id. */
+  readonly config: unknown;
+  readonly baseDir?: string;
+  readonly backend?: Backend;
+  readonly logger?: JsonLogger;
+  /**
+   * Continue the run in the config's runDir from its checkpoint (after the coordinator died):
+   * the update stream is read again from the sequence recorded for the checkpointed round, and
+   * live clients re-join when they see the new coordinator's hello.
+   */
+  readonly resume?: boolean;
+  /** Called with every trainer event (progress). */
+  readonly onEvent?: (event: TrainerEvent) => void;
+}
+
+function thetaCrc(theta: Float32Array | undefined): string | null {
+  if (theta === undefined) return null;
+  return crc32(new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength))
+    .toString(16)
+    .padStart(8, '0');
+}
+
+/**
+ * `meerkat serve`: runs the trainer's coordinator (the same Coordinator as the simulation) over
+ * NATS with every client remote. After setup it publishes the manifest (mask in the object
+ * store), then the run state after every round; clients join with `meerkat join`.
+ */
+export async function serveRun(
+  options: ServeRunOptions,
+): Promise<{ summary: RunSummary; theta: Float32Array }> {
+  const transportLog = (options.logger ?? silentLogger).child({ role: 'coordinator' });
+  const trainerOptions = {
+    ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
+    ...(options.backend !== undefined ? { backend: options.backend } : {}),
+  };
+  // Parse first (typed config errors before anything touches NATS).
+  const config: RunConfig = parseRunConfig(
+    options.config,
+    options.baseDir !== undefined ? { baseDir: options.baseDir } : {},
+  );
+  const subjects = new RunSubjects(basename(config.runDir));
+  const nats = new NatsTransport({ nc: options.nc, subjects, logger: transportLog });
+  await nats.prepare();
+  const link = nats.coordinator();
+  const log = transportLog;
+  const clients: string[] = [];
+  const flagged: string[] = [];
+  // The trainer runs only its coordinator here; its plan (mask, descriptor, client list) is what
+  // the manifest publishes, so remote clients train on exactly what the coordinator prepared.
+  const trainer: Meerkat = new Meerkat(options.config, {
+    ...trainerOptions,
+    transport: nats,
+    clients: 'remote',
+    ...(options.resume === true ? { resume: true } : {}),
+    onPlan: async (plan, start) => {
+      clients.push(...plan.clients.map((c) => c.id));
+      if (start.resumed) {
+        const sequence = await readRoundSequence(options.nc, subjects, start.startRound);
+        link.startAfter(sequence);
+        log.log('info', 'coordinator-resumed', {
+          round: start.startRound,
+          afterSequence: sequence,
+        });
+      }
+      await publishPlan(options.nc, subjects, plan);
+      await writeRunState(
+        options.nc,
+        subjects,
+        state({ status: 'waiting-for-clients', round: start.startRound }),
+      );
+      log.log('info', 'manifest-published', {
+        k: plan.descriptor.k,
+        clients: clients.length,
+        runFiles: RUN_FILES.metrics,
+      });
+    },
+  });
+  const state = (s: Partial<RunState> & Pick<RunState, 'status' | 'round'>): RunState => ({
+    run: subjects.run,
+    rounds: config.rounds,
+    thetaCrc32: thetaCrc(trainer.theta),
+    clients,
+    participants: [],
+    flagged,
+    lastSequence: link.lastSequence,
+    updatedAt: new Date().toISOString(),
+    ...s,
+  });
+  const events = trainer.run();
+  for (;;) {
+    const next = await events.next();
+    if (next.done === true) {
+      const theta = trainer.theta!;
+      await writeRunState(
+        options.nc,
+        subjects,
+        state({ status: 'finished', round: config.rounds }),
+      );
+      log.log('info', 'run-finished', { rounds: config.rounds, thetaCrc32: thetaCrc(theta) });
+      return { summary: next.value, theta };
+    }
+    const e = next.value;
+    options.onEvent?.(e);
+    if (e.type === 'checkpoint') {
+      log.log('info', 'checkpoint-written', { round: e.round, bytes: e.bytes });
+    } else if (e.type === 'round-end') {
+      // Before the trainer writes its checkpoint: a checkpoint never lacks its sequence.
+      await writeRoundSequence(options.nc, subjects, e.metrics.round, link.lastSequence);
+      // The round's replay log, once for everyone: a client that (re)starts mid-run catches up from it.
+      if (e.log !== null) await publishRoundLog(options.nc, subjects, e.log);
+      flagged.splice(0, flagged.length, ...e.metrics.flagged);
+      await writeRunState(
+        options.nc,
+        subjects,
+        state({
+          status: 'running',
+          round: e.metrics.round,
+          participants: [...e.metrics.participants],
+        }),
+      );
+      log.log('info', 'round-closed', {
+        round: e.metrics.round,
+        participants: e.metrics.participants.length,
+        trainLoss: e.metrics.trainLoss,
+        accuracy: e.metrics.accuracy,
+        seconds: e.metrics.seconds,
+        thetaCrc32: thetaCrc(trainer.theta),
+      });
+    }
+  }
+}
+
+/**
+ * Publishes a prepared run for its remote clients: the manifest (descriptor, hyperparameters,
+ * config) and the mask, exactly as the coordinator's plan holds them.
+ */
+async function publishPlan(
+  nc: NatsConnection,
+  subjects: RunSubjects,
+  plan: RunPlan,
+): Promise<void> {
+  const { config } = plan;
+  if (plan.maskSource === 'all') {
+    throw new MeerkatError(
+      'MEERKAT_INVALID_STATE',
+      `meerkat serve publishes the run's mask, and method ${config.method} trains every parameter (full ZO over NATS is not supported yet).`,
+    );
+  }
+  await publishRunManifest(nc, subjects, {
+    run: plan.descriptor,
+    mask: plan.mask,
+    hyperparameters: {
+      method: config.method,
+      rounds: config.rounds,
+      clients: config.clients,
+      localSteps: config.localSteps,
+      participation: config.participation,
+    },
+    config: config as unknown as Record<string, unknown>,
+  });
+}

@@ -1,0 +1,2 @@
+export * from './nats-server-fixture.js';
+export * from './tls-certificate.js';

@@ -1,0 +1,203 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createUser } from '@nats-io/nkeys';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+import { connectToRun, type RunConnectionOptions } from '../connect.js';
+import { clientPermissions, coordinatorPermissions, observerPermissions } from '../permissions.js';
+import { renderNatsServerConfig } from '../server-config.js';
+import { RunSubjects } from '../subjects.js';
+import {
+  type CertificateNames,
+  makeTestCertificate,
+  type TestCertificate,
+} from './tls-certificate.js';
+
+export const NATS_SERVER_BIN = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface NatsFixtureOptions {
+  readonly run: string;
+  readonly clientIds: readonly string[];
+  /**
+   * Require TLS with a certificate made by openssl in the fixture's directory: `true` for the
+   * default names (CN=localhost, SAN IP:127.0.0.1), or the certificate's subject and SAN.
+   */
+  readonly tls?: boolean | CertificateNames;
+  readonly maxPayload?: number;
+}
+
+export interface NatsIdentity {
+  readonly publicKey: string;
+  /** The nkey seed (`SU...`) as text. */
+  readonly seed: string;
+}
+
+/** A real nats-server on 127.0.0.1 with JetStream file storage in a temporary directory. */
+export interface NatsFixture {
+  readonly dir: string;
+  readonly storeDir: string;
+  readonly configFile: string;
+  readonly subjects: RunSubjects;
+  readonly coordinator: NatsIdentity;
+  readonly observer: NatsIdentity;
+  readonly clients: ReadonlyMap<string, NatsIdentity>;
+  readonly certificate: TestCertificate | null;
+  /** The port; it stays the same across restarts. */
+  port(): number;
+  /** `nats://127.0.0.1:<port>` or `tls://127.0.0.1:<port>`. */
+  url(): string;
+  /** Server log lines so far (stderr). */
+  log(): readonly string[];
+  /** Connection options for a role (TLS CA included when TLS is on). */
+  connectOptions(role: 'coordinator' | 'observer' | { clientId: string }): RunConnectionOptions;
+  connect(role: 'coordinator' | 'observer' | { clientId: string }): Promise<NatsConnection>;
+  /** Kills the server with SIGKILL (a crash) and waits for it to exit. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and storage directory. */
+  restart(): Promise<void>;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and deletes the directory. */
+  close(): Promise<void>;
+}
+
+function identity(): NatsIdentity {
+  const kp = createUser();
+  return { publicKey: kp.getPublicKey(), seed: new TextDecoder().decode(kp.getSeed()) };
+}
+
+/** Starts nats-server with a generated config (nkey users with subject permissions). */
+export async function startNatsFixture(options: NatsFixtureOptions): Promise<NatsFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'meerkat-nats-'));
+  const storeDir = join(dir, 'jetstream');
+  const configFile = join(dir, 'nats-server.conf');
+  const subjects = new RunSubjects(options.run);
+  const coordinator = identity();
+  const observer = identity();
+  const clients = new Map(options.clientIds.map((id) => [id, identity()] as const));
+  const certificate =
+    options.tls === true
+      ? makeTestCertificate(dir)
+      : options.tls
+        ? makeTestCertificate(dir, options.tls)
+        : null;
+  const lines: string[] = [];
+  let port = -1;
+  let child: ChildProcess | null = null;
+
+  const writeConfig = () => {
+    const users = [
+      { nkey: coordinator.publicKey, permissions: coordinatorPermissions() },
+      { nkey: observer.publicKey, permissions: observerPermissions(subjects, '_INBOX_observer') },
+      ...[...clients].map(([id, c]) => ({
+        nkey: c.publicKey,
+        permissions: clientPermissions(subjects, id),
+      })),
+    ];
+    writeFileSync(
+      configFile,
+      renderNatsServerConfig({
+        port,
+        storeDir,
+        users,
+        ...(certificate !== null
+          ? { tls: { certFile: certificate.certFile, keyFile: certificate.keyFile } }
+          : {}),
+        ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
+      }),
+    );
+  };
+
+  const launch = () =>
+    new Promise<void>((resolve, reject) => {
+      writeConfig();
+      const proc = spawn(NATS_SERVER_BIN, ['-c', configFile], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child = proc;
+      let buffered = '';
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        reject(new Error(`nats-server not ready in ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`));
+      }, READY_TIMEOUT_MS);
+      proc.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      proc.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`nats-server exited (${code}) before ready:\n${lines.join('\n')}`));
+      });
+      proc.stderr?.setEncoding('utf8');
+      proc.stderr?.on('data', (chunk: string) => {
+        buffered += chunk;
+        const parts = buffered.split('\n');
+        buffered = parts.pop() ?? '';
+        for (const line of parts) {
+          if (lines.length < 5000) lines.push(line);
+          const m = /Listening for client connections on [^\s]*:(\d+)/.exec(line);
+          if (m !== null) port = Number(m[1]);
+          if (line.includes('Server is ready')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      });
+    });
+
+  const waitExit = (proc: ChildProcess, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      proc.kill(signal);
+    });
+
+  await launch();
+
+  const fixture: NatsFixture = {
+    dir,
+    storeDir,
+    configFile,
+    subjects,
+    coordinator,
+    observer,
+    clients,
+    certificate,
+    port: () => port,
+    url: () => `${certificate !== null ? 'tls' : 'nats'}://127.0.0.1:${port}`,
+    log: () => lines,
+    connectOptions(role) {
+      const base = {
+        servers: fixture.url(),
+        ...(certificate !== null ? { caFile: certificate.caFile } : {}),
+      };
+      if (role === 'coordinator') return { ...base, seed: coordinator.seed, name: 'coordinator' };
+      if (role === 'observer') {
+        return { ...base, seed: observer.seed, inboxPrefix: '_INBOX_observer', name: 'observer' };
+      }
+      const c = clients.get(role.clientId);
+      if (c === undefined) throw new Error(`fixture has no client ${role.clientId}`);
+      return { ...base, seed: c.seed, clientId: role.clientId };
+    },
+    connect: (role) => connectToRun(fixture.connectOptions(role)),
+    async kill() {
+      if (child !== null) await waitExit(child, 'SIGKILL');
+    },
+    async restart() {
+      if (child !== null) await waitExit(child, 'SIGTERM');
+      await launch();
+    },
+    async close() {
+      if (child !== null) await waitExit(child, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}

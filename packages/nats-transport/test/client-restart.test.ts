@@ -1,0 +1,83 @@
+import { Meerkat } from '@meerkat/trainer';
+import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '@meerkat/trainer/testing';
+import { describe, expect, it } from 'vitest';
+import { createJsonLogger } from '../src/json-logger.js';
+import { serveRun } from '../src/serve-run.js';
+import { spawnNode } from './child-bundle.js';
+import { bits, useJoinProcessRun } from './join-processes.js';
+
+const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
+const OVERRIDES = { clients: 4, rounds: 4, localSteps: 2, backend: 'tfjs:wasm' };
+
+/**
+ * A client process is killed with SIGKILL while round 2 is under way and started again: it
+ * replays the published round logs, re-joins, gets its announce again, and the run ends on θ
+ * bit-identical to the uninterrupted in-process run (on the coordinator and every client).
+ */
+describe.skipIf(!HAVE_STORIES)(
+  `a client killed with -9 mid-round and restarted (stories260K)${STORIES_SKIP_NOTE}`,
+  () => {
+    const run = useJoinProcessRun(CLIENTS);
+
+    it('catches up from the round logs and the run ends on the same θ', async () => {
+      const { fx, nc, script } = run;
+      const reference = new Meerkat(tinyConfig(tempRunDir(), OVERRIDES));
+      for await (const _ of reference.run()) {
+        // run to the end
+      }
+      const lines: string[] = [];
+      let roundOneClosed: () => void = () => {};
+      const closed = new Promise<void>((r) => {
+        roundOneClosed = r;
+      });
+      const served = serveRun({
+        nc,
+        config: tinyConfig(tempRunDir(), OVERRIDES),
+        logger: createJsonLogger((l) => {
+          lines.push(l);
+          if (l.includes('"event":"round-closed"') && l.includes('"round":1,')) roundOneClosed();
+        }),
+      });
+      const start = (id: string) =>
+        spawnNode(script, [fx.url(), 'run', id, fx.clients.get(id)!.seed]);
+      const children = new Map(CLIENTS.map((id) => [id, start(id)]));
+      await Promise.race([
+        closed,
+        served.then(() => {
+          throw new Error('the run ended before round 1 closed');
+        }),
+      ]);
+      const victim = children.get('client-001')!;
+      victim.child.kill('SIGKILL');
+      expect((await victim.exited).signal).toBe('SIGKILL');
+      const restarted = start('client-001');
+      children.set('client-001', restarted);
+      let timer: NodeJS.Timeout | undefined;
+      const { theta } = await Promise.race([
+        served,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(async () => {
+            restarted.child.kill('SIGKILL');
+            const r = await restarted.exited;
+            reject(
+              new Error(
+                `run did not finish in 90 s.\ncoordinator:\n${lines.slice(-25).join('')}\nrestarted client:\n${r.stderr.slice(-3000)}`,
+              ),
+            );
+          }, 90_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      expect(bits(theta)).toEqual(bits(reference.theta!));
+      for (const [id, c] of children) {
+        const r = await c.exited;
+        expect(r.code, `${id}: ${r.stderr.slice(-3000)}`).toBe(0);
+        const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { theta: string };
+        expect(new Uint32Array(new Uint8Array(Buffer.from(out.theta, 'base64')).buffer)).toEqual(
+          bits(theta),
+        );
+      }
+      expect((await restarted.exited).stderr).toContain('"event":"caught-up"');
+    }, 180_000);
+  },
+);

@@ -1,0 +1,11 @@
+export { crc32 } from './crc32.js';
+export { SeededError, type SeededErrorCode } from './errors.js';
+export { fnv1a32, fnv1a64Hex } from './fnv1a.js';
+export { sampleGamma, sampleLogGamma } from './gamma.js';
+export { fillHashStreamNormal, fmix32, hashStreamWord } from './hash-stream.js';
+export { PERMUTATION_TAG, seededPermutation } from './permutation.js';
+export { PHILOX_ROUNDS, philox4x32, philox4x32Into } from './philox.js';
+export { PhiloxUniformStream, type UniformRandom } from './philox-uniform-stream.js';
+export { isSeed, seedToKey } from './seed-key.js';
+export { shuffleInPlace } from './shuffle.js';
+export { nextStandardNormal } from './standard-normal.js';

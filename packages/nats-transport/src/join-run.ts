@@ -15,9 +15,10 @@ import {
 } from '@meerkat/trainer';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type JsonLogger, silentLogger } from './json-logger.js';
-import { joinRunManifest, readRunManifest } from './manifest-store.js';
+import { joinRunManifest, waitForRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
 import { readRoundLogs } from './round-logs.js';
+import { type RunState, readRunState } from './run-state.js';
 import { RunSubjects } from './subjects.js';
 
 export interface JoinRunOptions {
@@ -36,8 +37,15 @@ export interface JoinRunOptions {
    */
   readonly dataFile?: string;
   readonly logger?: JsonLogger;
-  /** How long to wait for the coordinator's manifest (ms, default 60 000). */
+  /**
+   * How long to wait for the coordinator's manifest (ms, default 60 000; `meerkat join --wait`),
+   * then `MEERKAT_COORDINATOR_UNAVAILABLE`. Once joined, a coordinator silent this long is
+   * reported (`coordinator-silent`, again after each such period), and the join gives up with
+   * the same error when the run state says the run has finished.
+   */
   readonly manifestWaitMs?: number;
+  /** How often a waiting client says what it waits for (ms, default 10 000). */
+  readonly waitProgressMs?: number;
   /** Heartbeat interval on the presence subject (ms, default 2000; 0 = none). */
   readonly presenceMs?: number;
 }
@@ -55,9 +63,12 @@ function ownText(path: string, chunkChars: number): LabeledExample[] {
 }
 
 /**
- * `meerkat join`: reads the run manifest, refuses a model of another layout, fetches the mask
- * (sha256-checked), and runs the trainer's own TrainingClient over NATS until the coordinator's
- * `finish`. Returns the final θ the client holds (bit-identical to the coordinator's).
+ * `meerkat join`: reads the run manifest (waiting for it up to `manifestWaitMs` and saying so:
+ * `waiting-for-manifest` log lines, then `MEERKAT_COORDINATOR_UNAVAILABLE`), refuses a model of
+ * another layout, fetches the mask (sha256-checked; for full-parameter ZO it builds the identity
+ * mask of its own model), and runs the trainer's own TrainingClient over NATS until the
+ * coordinator's `finish`. Returns the final θ the client holds (bit-identical to the
+ * coordinator's).
  */
 export async function joinRun(
   options: JoinRunOptions,
@@ -69,7 +80,9 @@ export async function joinRun(
     clientId,
     run: options.run,
   });
-  const first = await joinRunManifestWithModel(options, subjects);
+  const waitMs = options.manifestWaitMs ?? 60_000;
+  const progressMs = options.waitProgressMs ?? 10_000;
+  const first = await joinRunManifestWithModel(options, subjects, log, { waitMs, progressMs });
   const { manifest, mask, loaded } = first;
   try {
     const config = parseRunConfig({
@@ -118,22 +131,70 @@ export async function joinRun(
     const transport = new NatsTransport({ nc, subjects, logger: log });
     const inner = transport.client(clientId);
     let finished: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
+    let failed: (e: Error) => void = () => {};
+    const done = new Promise<void>((resolve, reject) => {
       finished = resolve;
+      failed = reject;
     });
     let rounds = 0;
+    // Silence of the coordinator: from the end of this client's last message handling (its
+    // training is not the coordinator's silence) to the next message.
+    const silence = { busy: false, since: Date.now(), reported: Date.now(), checking: false };
+    const silentMsLimit = Math.max(waitMs, 1000);
     const link: ClientLink = {
       clientId,
+      // What the join lists and the welcome's chosen version is checked against.
+      protocolVersions: inner.protocolVersions,
       send: (m) => inner.send(m),
       onMessage: (handler) =>
         inner.onMessage(async (m: DownlinkMessage) => {
-          await handler(m);
+          silence.busy = true;
+          try {
+            await handler(m);
+          } finally {
+            silence.busy = false;
+            silence.since = silence.reported = Date.now();
+          }
           if (m.type === 'announce') {
             rounds++;
             log.log('info', 'round-done', { round: m.round + 1, steps: m.steps });
           }
           if (m.type === 'finish') finished();
         }),
+    };
+    const checkSilence = async () => {
+      const now = Date.now();
+      if (silence.busy || silence.checking) return;
+      if (now - silence.since < silentMsLimit || now - silence.reported < silentMsLimit) return;
+      silence.checking = true;
+      silence.reported = now;
+      try {
+        const since = silence.since;
+        const silentMs = now - since;
+        const state = await readRunState(nc, subjects).catch(() => null);
+        // A message that came meanwhile (the coordinator's finish goes out before its finished
+        // state) ends the silence.
+        if (silence.busy || silence.since !== since) return;
+        if (state?.status === 'finished') {
+          failed(
+            new MeerkatError(
+              'MEERKAT_COORDINATOR_UNAVAILABLE',
+              `The coordinator of run ${options.run} has finished the run (${describeState(state)}), but client ${clientId} got no finish message in the ${seconds(silentMs)} it waited (it holds round ${replica.round}). The run's result is in the coordinator's run directory; there is nothing left to join.`,
+            ),
+          );
+          return;
+        }
+        log.log('warn', 'coordinator-silent', {
+          message: `no message from the coordinator of run ${options.run} for ${seconds(silentMs)} (this client holds round ${replica.round}; ${state === null ? 'no run state in KV' : `run state: ${describeState(state)}`}); still waiting: a coordinator started again with meerkat serve on the same run directory resumes the run, and this client re-joins it`,
+          silentSeconds: Math.round(silentMs / 1000),
+          round: replica.round,
+          stateStatus: state?.status ?? null,
+          stateRound: state?.round ?? null,
+          stateUpdatedAt: state?.updatedAt ?? null,
+        });
+      } finally {
+        silence.checking = false;
+      }
     };
     const client = new TrainingClient({
       link,
@@ -157,9 +218,14 @@ export async function joinRun(
             presenceMs,
           )
         : null;
+    const watch = setInterval(
+      () => void checkSilence(),
+      Math.max(100, Math.min(progressMs, silentMsLimit)),
+    );
     try {
       await done;
     } finally {
+      clearInterval(watch);
       if (beat !== null) clearInterval(beat);
       await transport.close();
       await close();
@@ -171,10 +237,31 @@ export async function joinRun(
   }
 }
 
-async function joinRunManifestWithModel(options: JoinRunOptions, subjects: RunSubjects) {
+/** `running, round 2 / 5, written at T` (finished: with the final θ CRC-32). */
+function describeState(state: RunState): string {
+  const crc = state.status === 'finished' ? `, θ CRC-32 ${state.thetaCrc32 ?? '-'}` : '';
+  return `${state.status}, round ${state.round} / ${state.rounds}${crc}, written at ${state.updatedAt}`;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}
+
+async function joinRunManifestWithModel(
+  options: JoinRunOptions,
+  subjects: RunSubjects,
+  log: JsonLogger,
+  wait: { readonly waitMs: number; readonly progressMs: number },
+) {
   // The model directory may come from the manifest, so read it before loading the model.
-  const manifest = await readRunManifest(options.nc, subjects, {
-    waitMs: options.manifestWaitMs ?? 60_000,
+  const manifest = await waitForRunManifest(options.nc, subjects, {
+    ...wait,
+    onWaiting: (w) =>
+      log.log('info', 'waiting-for-manifest', {
+        message: w.message,
+        waitedSeconds: w.waitedMs / 1000,
+        waitSeconds: w.waitMs / 1000,
+      }),
   });
   const dir = options.modelDir ?? String(manifest.config.model ?? '');
   const loaded = await options.loadModel(dir);

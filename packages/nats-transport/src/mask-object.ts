@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 
-import { decodeMask, encodeMask, type SparseMask } from '@meerkat/sparse-mask';
+import { createSparseMask, decodeMask, encodeMask, type SparseMask } from '@meerkat/sparse-mask';
 import { MeerkatError } from '@meerkat/trainer';
 import type { ObjectStore } from '@nats-io/obj';
-import type { MaskReference } from './run-manifest.js';
+import type { ClientModelLayout, MaskReference } from './run-manifest.js';
 
 /** Chunk size of the mask object: well under the server's default 1 MiB max payload. */
 export const MASK_CHUNK_BYTES = 128 * 1024;
@@ -58,4 +58,15 @@ export async function getMaskObject(store: ObjectStore, ref: MaskReference): Pro
     );
   }
   return mask;
+}
+
+/**
+ * The mask of a `kind: 'all'` manifest (full-parameter ZO): every index 0 … d − 1 of the client's
+ * own layout, the same identity mask the coordinator trains. Call it after
+ * `assertManifestFitsModel` has checked the layout's fingerprint and d against the manifest.
+ */
+export function allParametersMask(layout: ClientModelLayout): SparseMask {
+  const indices = new Uint32Array(layout.size);
+  for (let i = 0; i < indices.length; i++) indices[i] = i;
+  return createSparseMask({ fingerprint: layout.fingerprint, d: layout.size, indices });
 }

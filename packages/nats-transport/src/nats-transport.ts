@@ -3,10 +3,22 @@ import type {
   CoordinatorLink,
   DownlinkMessage,
   Received,
+  RunDescriptor,
   Transport,
   UplinkMessage,
 } from '@meerkat/trainer';
-import { decodeMessage, encodeMessage, MeerkatError } from '@meerkat/trainer';
+import {
+  decodeMessage,
+  encodeMessage,
+  encodeMessageV2,
+  joinMessageFromV2,
+  joinV2FromMessage,
+  MeerkatError,
+  negotiateProtocolVersion,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  updateMessageFromV2,
+  updateV2FromMessage,
+} from '@meerkat/trainer';
 import {
   DeliverPolicy,
   type JetStreamClient,
@@ -18,7 +30,12 @@ import { type JsonLogger, silentLogger } from './json-logger.js';
 import { ensureRunStreams } from './run-streams.js';
 import type { RunSubjects } from './subjects.js';
 import { DEFAULT_UPLINK_LIMITS, type UplinkLimits } from './uplink-limits.js';
-import { type UplinkRejection, uplinkSchemas, validateUplink } from './validate-uplink.js';
+import {
+  type UpdateShape,
+  type UplinkRejection,
+  uplinkSchemas,
+  validateUplink,
+} from './validate-uplink.js';
 
 export interface NatsTransportOptions {
   /** A connection with the role's credentials (coordinator, or the one client). */
@@ -40,6 +57,45 @@ export interface NatsTransportOptions {
    * needed when the clients share one model in one process (the simulation over a real server).
    */
   readonly serialClients?: boolean;
+  /**
+   * Protocol versions this side speaks, ascending (default `SUPPORTED_PROTOCOL_VERSIONS`, [1, 2]).
+   * A client lists them in its join (a v2 join frame; a v1 frame when it speaks only 1) and sends
+   * its updates in the version the coordinator's welcome names (v1 until a welcome says
+   * otherwise). The coordinator picks with `negotiateProtocolVersion`, names the choice in the
+   * welcome (`version`), drops a join with no common version and update frames of a version it
+   * does not list (`unsupported-version`). `client(id, { protocolVersions })` overrides it per
+   * client. Downlink frames are v1 whatever is chosen.
+   */
+  readonly protocolVersions?: readonly number[];
+}
+
+/** Per-client options of `NatsTransport.client`. */
+export interface NatsClientOptions {
+  /** Overrides the transport's `protocolVersions` for this client (e.g. [1]: a v1-only client). */
+  readonly protocolVersions?: readonly number[];
+}
+
+function checkProtocolVersions(versions: readonly number[]): readonly number[] {
+  const ok =
+    Array.isArray(versions) &&
+    versions.length > 0 &&
+    versions.every(
+      (v, i) => SUPPORTED_PROTOCOL_VERSIONS.includes(v) && (i === 0 || v > versions[i - 1]!),
+    );
+  if (!ok) {
+    throw new MeerkatError(
+      'MEERKAT_CONFIG_INVALID',
+      `protocolVersions must be a non-empty ascending list of supported versions (${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}), got ${JSON.stringify(versions)}`,
+    );
+  }
+  return Object.freeze([...versions]);
+}
+
+/** The update shape a run asks of a client announced `steps` steps. */
+function shapeOf(run: RunDescriptor, steps: number): UpdateShape {
+  return run.optimizer === 'zo'
+    ? { scalars: steps * run.directions, deltaValues: 0 }
+    : { scalars: 0, deltaValues: run.k };
 }
 
 /** The coordinator's link, plus what a durable NATS coordinator needs to resume. */
@@ -64,6 +120,9 @@ export interface NatsCoordinatorLink extends CoordinatorLink {
 
 /** A client's link, plus a hook for reconnects (a client re-sends `join` after one). */
 export interface NatsClientLink extends ClientLink {
+  readonly protocolVersions: readonly number[];
+  /** The uplink version the latest welcome chose (1 before any welcome). */
+  readonly protocolVersion: number;
   onReconnect(handler: () => Promise<void>): void;
 }
 
@@ -75,6 +134,12 @@ export interface NatsClientLink extends ClientLink {
  * an ordered consumer from a stored sequence, validates every message (`validateUplink`),
  * drops and logs bad ones, and hands over each (round, client) update once. Downlink: core NATS
  * on `meerkat.<run>.down.<clientId>`, which only the coordinator may publish on.
+ *
+ * Versions: a client's join lists the protocol versions it speaks, the coordinator's welcome
+ * names the one chosen (`protocolVersions`). With v2, updates are v2 frames (float32 g, no
+ * client id: the subject is the sender; `numSamples` comes from the join) and the coordinator's
+ * link hands them over as the v1 messages the trainer's coordinator reads
+ * (`updateMessageFromV2`); v1 frames from v1 clients are still accepted.
  */
 export class NatsTransport implements Transport {
   readonly name = 'nats';
@@ -85,8 +150,10 @@ export class NatsTransport implements Transport {
   /** Tail of the shared handler queue when `serialClients` is set. */
   private clientTurn: Promise<void> = Promise.resolve();
   private coordinatorLink: NatsCoordinatorLink | undefined;
+  private readonly versions: readonly number[];
 
   constructor(private readonly options: NatsTransportOptions) {
+    this.versions = checkProtocolVersions(options.protocolVersions ?? SUPPORTED_PROTOCOL_VERSIONS);
     this.limits = { ...DEFAULT_UPLINK_LIMITS, ...options.limits };
     this.logger = (options.logger ?? silentLogger).child({ run: options.subjects.run });
   }
@@ -111,7 +178,13 @@ export class NatsTransport implements Transport {
     const limits = this.limits;
     const log = this.logger.child({ role: 'coordinator' });
     const schemas = uplinkSchemas(limits);
-    const queue: (Received<UplinkMessage> & { seq: number })[] = [];
+    const versions = this.versions;
+    /**
+     * A handed-over (or held, queued) uplink message. `needsSamples`: a v2 update held by a
+     * resumed session before its client's join arrived; its numSamples is filled in on release.
+     */
+    type Item = Received<UplinkMessage> & { seq: number; needsSamples?: true };
+    const queue: Item[] = [];
     const waiting: { resolve: (r: Received<UplinkMessage>) => void; reject: (e: Error) => void }[] =
       [];
     const seenUpdates = new Map<number, Set<string>>();
@@ -125,7 +198,15 @@ export class NatsTransport implements Transport {
       duplicate: 0,
       late: 0,
       early: 0,
+      'unsupported-version': 0,
+      'not-joined': 0,
     };
+    /** From each client's join in this session: its numSamples (v2 updates leave it out). */
+    const numSamplesOf = new Map<string, number>();
+    /** The version chosen at each client's join in this session (said in its welcome). */
+    const agreedVersion = new Map<string, number>();
+    /** The run's parameters, from the first welcome sent: the update shape of an announce. */
+    let run: RunDescriptor | undefined;
     /** Round of the latest announce this session sent (−1 before the first). */
     let currentRound = -1;
     /** An update must be for the open round: earlier rounds are closed, later ones not open. */
@@ -154,9 +235,18 @@ export class NatsTransport implements Transport {
      * reads the updates that arrived while it was away (held here, in stream order).
      */
     let announced = true; // set to false by startAfter (a resumed coordinator)
-    const held: (Received<UplinkMessage> & { seq: number })[] = [];
+    const held: Item[] = [];
     /** The last announce sent to each client (re-sent when it re-joins without its update). */
-    const lastAnnounce = new Map<string, { round: number; bytes: Uint8Array }>();
+    const lastAnnounce = new Map<string, { round: number; steps: number; bytes: Uint8Array }>();
+    const context = {
+      versions,
+      expectedShape: (clientId: string, round: number): UpdateShape | undefined => {
+        const last = lastAnnounce.get(clientId);
+        return run === undefined || last === undefined || last.round !== round
+          ? undefined
+          : shapeOf(run, last.steps);
+      },
+    };
     const lastWelcome = new Map<string, Uint8Array>();
     /** A resumed session ignores joins published before it started: live clients join again. */
     let staleJoinsUpTo = 0;
@@ -170,13 +260,67 @@ export class NatsTransport implements Transport {
       log.log('warn', 'uplink-rejected', { reason, detail, ...fields });
     };
 
+    /**
+     * The v1 message the coordinator reads, from a checked message of either version: a join's
+     * versions are negotiated here; a v2 update gets its client's numSamples (from its join).
+     * Null when it is dropped (no common version, or a v2 update of a client never joined).
+     */
+    const asV1 = (
+      check: Extract<ReturnType<typeof validateUplink>, { ok: true }>,
+      subject: string,
+      seq: number,
+    ): { message: UplinkMessage; needsSamples?: true } | null => {
+      const fields = { subject, seq };
+      if (check.message.type === 'join') {
+        const offered = check.version === 2 ? check.message.versions : [1];
+        try {
+          const version = negotiateProtocolVersion(offered, versions);
+          const message = check.version === 2 ? joinMessageFromV2(check.message) : check.message;
+          if (!joined.has(message.clientId)) {
+            agreedVersion.set(message.clientId, version);
+            numSamplesOf.set(message.clientId, message.numSamples);
+          }
+          return { message };
+        } catch (e) {
+          const code = e instanceof MeerkatError ? e.code : 'ERROR';
+          reject('unsupported-version', `join of ${check.message.clientId}: ${String(e)}`, {
+            ...fields,
+            code,
+          });
+          return null;
+        }
+      }
+      if (check.version === 1) return { message: check.message };
+      const u = check.message;
+      const numSamples = numSamplesOf.get(u.clientId);
+      if (numSamples === undefined && announced) {
+        reject(
+          'not-joined',
+          `v2 update of ${u.clientId} for round ${u.round}: no join of it in this coordinator session`,
+          fields,
+        );
+        return null;
+      }
+      // The validation checked the loss statistics the conversion needs.
+      const message = updateMessageFromV2(u, numSamples ?? 1);
+      return numSamples === undefined ? { message, needsSamples: true } : { message };
+    };
+
     const accept = (subject: string, data: Uint8Array, seq: number) => {
-      const check = validateUplink(data, subjects.clientOfUpdateSubject(subject), limits, schemas);
+      const check = validateUplink(
+        data,
+        subjects.clientOfUpdateSubject(subject),
+        limits,
+        schemas,
+        context,
+      );
       if (!check.ok) {
         reject(check.reason, check.detail, { subject, seq, bytes: data.length });
         return;
       }
-      const m = check.message;
+      const converted = asV1(check, subject, seq);
+      if (converted === null) return;
+      const m = converted.message;
       if (announced && wrongRound(m, subject, seq)) return;
       if (m.type === 'update') {
         let seen = seenUpdates.get(m.round);
@@ -223,12 +367,32 @@ export class NatsTransport implements Transport {
         return;
       }
       if (!announced && m.type !== 'join') {
-        held.push({ message: m, bytes: data.length, seq });
+        held.push({
+          message: m,
+          bytes: data.length,
+          seq,
+          ...(converted.needsSamples ? { needsSamples: true as const } : {}),
+        });
         return;
       }
       const w = waiting.shift();
       if (w !== undefined) w.resolve({ message: m, bytes: data.length });
       else queue.push({ message: m, bytes: data.length, seq });
+    };
+
+    /** A held v2 update with its numSamples from the join that arrived since, or null (dropped). */
+    const withSamples = (h: Item): Item | null => {
+      if (h.needsSamples === undefined || h.message.type !== 'update') return h;
+      const numSamples = numSamplesOf.get(h.message.clientId);
+      if (numSamples === undefined) {
+        reject(
+          'not-joined',
+          `v2 update of ${h.message.clientId} for round ${h.message.round}: its client did not join this coordinator session`,
+          { subject: subjects.update(h.message.clientId), seq: h.seq },
+        );
+        return null;
+      }
+      return { message: { ...h.message, numSamples }, bytes: h.bytes, seq: h.seq };
     };
 
     const releaseHeld = () => {
@@ -237,7 +401,9 @@ export class NatsTransport implements Transport {
       const all = [
         ...held
           .splice(0)
-          .filter((h) => !wrongRound(h.message, subjects.update(h.message.clientId), h.seq)),
+          .filter((h) => !wrongRound(h.message, subjects.update(h.message.clientId), h.seq))
+          .map(withSamples)
+          .filter((h): h is Item => h !== null),
         ...queue.splice(0),
       ].sort((a, b) => a.seq - b.seq);
       for (const item of all) {
@@ -301,14 +467,23 @@ export class NatsTransport implements Transport {
         return heads.length > 0 ? Math.min(...heads) - 1 : scanned;
       },
       rejected,
-      send: async (clientId, message: DownlinkMessage) => {
+      send: async (clientId, downlink: DownlinkMessage) => {
         this.checkOpen();
+        // The welcome names the version chosen at the client's join (1 for a client the link
+        // has not seen join); the frame stays v1.
+        const message: DownlinkMessage =
+          downlink.type === 'welcome'
+            ? { ...downlink, version: agreedVersion.get(clientId) ?? 1 }
+            : downlink;
         const bytes = encodeMessage(message);
         nc.publish(subjects.down(clientId), bytes);
-        if (message.type === 'welcome') lastWelcome.set(clientId, bytes);
+        if (message.type === 'welcome') {
+          lastWelcome.set(clientId, bytes);
+          run ??= message.run;
+        }
         if (message.type === 'announce') {
           currentRound = Math.max(currentRound, message.round);
-          lastAnnounce.set(clientId, { round: message.round, bytes });
+          lastAnnounce.set(clientId, { round: message.round, steps: message.steps, bytes });
           if (!announced) releaseHeld();
         }
         return bytes.length;
@@ -329,9 +504,24 @@ export class NatsTransport implements Transport {
     return link;
   }
 
-  client(clientId: string): NatsClientLink {
+  client(clientId: string, clientOptions: NatsClientOptions = {}): NatsClientLink {
     const { nc, subjects } = this.options;
     const log = this.logger.child({ role: 'client', clientId });
+    const versions =
+      clientOptions.protocolVersions === undefined
+        ? this.versions
+        : checkProtocolVersions(clientOptions.protocolVersions);
+    /** The uplink version the latest welcome chose; before one, v1 (or the only one spoken). */
+    let agreed = versions.includes(1) ? 1 : versions[0]!;
+    const encodeUplink = (message: UplinkMessage): Uint8Array => {
+      if (message.type === 'join') {
+        // The join lists the versions: a v2 frame, unless the client speaks only v1.
+        return versions.at(-1)! >= 2
+          ? encodeMessageV2(joinV2FromMessage(message, versions))
+          : encodeMessage(message);
+      }
+      return agreed === 2 ? encodeMessageV2(updateV2FromMessage(message)) : encodeMessage(message);
+    };
     const subject = subjects.update(clientId);
     const down = subjects.down(clientId);
     const js: JetStreamClient = jetstream(nc);
@@ -386,9 +576,13 @@ export class NatsTransport implements Transport {
 
     return {
       clientId,
+      protocolVersions: versions,
+      get protocolVersion() {
+        return agreed;
+      },
       send: async (message: UplinkMessage) => {
         this.checkOpen();
-        const bytes = encodeMessage(message);
+        const bytes = encodeUplink(message);
         const msgID =
           message.type === 'update' ? subjects.updateMessageId(message.round, clientId) : undefined;
         for (let attempt = 1; ; attempt++) {
@@ -429,6 +623,12 @@ export class NatsTransport implements Transport {
             } catch (e) {
               log.log('warn', 'downlink-rejected', { error: String(e), bytes: m.data.length });
               continue;
+            }
+            if (message.type === 'welcome') {
+              const chosen = message.version ?? 1;
+              // A version this link cannot send: the client's handler refuses the welcome.
+              if (versions.includes(chosen)) agreed = chosen;
+              else log.log('error', 'protocol-mismatch', { chosen, versions: versions.join(', ') });
             }
             const run = async () => {
               try {

@@ -4,9 +4,14 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunSubjects } from './subjects.js';
 
+/** Attempts of the round-log publish while the stream has no leader (JetStream cluster failover). */
+const ROUND_LOG_PUBLISH_ATTEMPTS = 10;
+
 /**
  * Coordinator: publishes a closed round's replay log once on `bcast.downlink` (stream BCAST,
  * message id `<run>/log/<round>`, so a resumed coordinator publishing it again changes nothing).
+ * A publish that times out or finds no responder (a replicated stream electing a new leader) is
+ * tried again, up to 10 times with a growing pause; the message id makes a repeat harmless.
  */
 export async function publishRoundLog(
   nc: NatsConnection,
@@ -14,7 +19,10 @@ export async function publishRoundLog(
   log: Uint8Array,
 ): Promise<void> {
   const round = decodeReplayLog(log).round;
-  await jetstream(nc).publish(subjects.downlink, log, { msgID: `${subjects.run}/log/${round}` });
+  await jetstream(nc).publish(subjects.downlink, log, {
+    msgID: `${subjects.run}/log/${round}`,
+    retries: ROUND_LOG_PUBLISH_ATTEMPTS,
+  });
 }
 
 /**

@@ -25,6 +25,8 @@ const runDescriptorSchema = z.strictObject({
 
 /** Where the mask lives in the run's object store, and what its bytes must hash to. */
 const maskReferenceSchema = z.strictObject({
+  /** Absent in manifests written before full-parameter runs were served (and still omitted). */
+  kind: z.literal('object').optional(),
   /** Object name in the run's object store. */
   object: z.string().min(1).max(256),
   /** sha256 of the encoded mask (sparse-mask binary format), 64 lowercase hex digits. */
@@ -35,10 +37,26 @@ const maskReferenceSchema = z.strictObject({
   k: z.number().int().positive(),
 });
 
+/**
+ * Every parameter of the layout trains (full-parameter ZO): no mask object, each client builds
+ * the identity mask (indices 0 … d − 1) of its own model once fingerprint and d match.
+ */
+const allParametersMaskSchema = z.strictObject({
+  kind: z.literal('all'),
+  fingerprint,
+  d: z.number().int().positive(),
+});
+
+/** The manifest's mask: a stored mask object (`kind` absent or `object`), or `kind: 'all'`. */
+const manifestMaskSchema = z.discriminatedUnion('kind', [
+  maskReferenceSchema,
+  allParametersMaskSchema,
+]);
+
 export const runManifestSchema = z.strictObject({
   protocolVersion: z.number().int().positive(),
   run: runDescriptorSchema,
-  mask: maskReferenceSchema,
+  mask: manifestMaskSchema,
   /** The coordinator's hyperparameters (rounds, clients per round, steps…), as plain JSON. */
   hyperparameters: z.record(z.string(), z.union([z.string(), finite, z.boolean(), z.null()])),
   /**
@@ -52,6 +70,13 @@ export const runManifestSchema = z.strictObject({
 /** What a client must know before it joins a NATS run; stored in the run's KV bucket. */
 export type RunManifest = z.infer<typeof runManifestSchema> & { readonly run: RunDescriptor };
 export type MaskReference = z.infer<typeof maskReferenceSchema>;
+export type AllParametersMask = z.infer<typeof allParametersMaskSchema>;
+export type ManifestMask = MaskReference | AllParametersMask;
+
+/** How many values the manifest's mask trains (d for `kind: 'all'`). */
+export function manifestMaskK(mask: ManifestMask): number {
+  return mask.kind === 'all' ? mask.d : mask.k;
+}
 
 /** Parses manifest bytes from KV; anything else than a valid manifest is `MEERKAT_PROTOCOL`. */
 export function parseRunManifest(bytes: Uint8Array): RunManifest {
@@ -82,8 +107,8 @@ export interface ClientModelLayout {
 
 /**
  * Throws unless a client with this model can join the run: same protocol version
- * (`MEERKAT_PROTOCOL`), and a mask made for this model's layout (`MEERKAT_MASK_MISMATCH`, naming
- * both fingerprints and sizes).
+ * (`MEERKAT_PROTOCOL`), and a mask made for this model's layout, or every parameter of it for
+ * `kind: 'all'` (`MEERKAT_MASK_MISMATCH`, naming both fingerprints and sizes).
  */
 export function assertManifestFitsModel(manifest: RunManifest, layout: ClientModelLayout): void {
   if (manifest.protocolVersion !== PROTOCOL_VERSION) {
@@ -93,16 +118,17 @@ export function assertManifestFitsModel(manifest: RunManifest, layout: ClientMod
     );
   }
   const { mask } = manifest;
+  const k = manifestMaskK(mask);
   if (mask.fingerprint !== layout.fingerprint || mask.d !== layout.size) {
     throw new MeerkatError(
       'MEERKAT_MASK_MISMATCH',
       `Run ${manifest.run.runId} trains a model with layout ${mask.fingerprint} (d = ${mask.d}), but this client's model has layout ${layout.fingerprint} (d = ${layout.size}). Join with the model the run was started with (--model).`,
     );
   }
-  if (manifest.run.layoutFingerprint !== mask.fingerprint || manifest.run.k !== mask.k) {
+  if (manifest.run.layoutFingerprint !== mask.fingerprint || manifest.run.k !== k) {
     throw new MeerkatError(
       'MEERKAT_PROTOCOL',
-      `The run manifest contradicts itself: run layout ${manifest.run.layoutFingerprint}/k = ${manifest.run.k}, mask ${mask.fingerprint}/k = ${mask.k}.`,
+      `The run manifest contradicts itself: run layout ${manifest.run.layoutFingerprint}/k = ${manifest.run.k}, mask ${mask.fingerprint}/k = ${k}.`,
     );
   }
 }

@@ -2,6 +2,8 @@ import { MeerkatError } from '@meerkat/trainer';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
+import { retryDuringFailover } from './failover-retry.js';
+import { isMissingBucketError, openRunBucket } from './manifest-store.js';
 import type { RunSubjects } from './subjects.js';
 
 /** KV key of the run state in the run bucket. */
@@ -26,20 +28,40 @@ export const runStateSchema = z.strictObject({
 /** What the coordinator publishes after every round; `meerkat status` reads it. */
 export type RunState = z.infer<typeof runStateSchema>;
 
+/** Writes the run state; tried again while a JetStream cluster elects the bucket's new leader. */
 export async function writeRunState(nc: NatsConnection, subjects: RunSubjects, state: RunState) {
-  const kv = await new Kvm(nc).open(subjects.kvBucket);
-  await kv.put(STATE_KEY, JSON.stringify(state));
+  const value = JSON.stringify(state);
+  await retryDuringFailover(async () => {
+    const kv = await new Kvm(nc).open(subjects.kvBucket);
+    await kv.put(STATE_KEY, value);
+  });
 }
 
-/** The run state, or null before the coordinator wrote one. Invalid JSON is `MEERKAT_PROTOCOL`. */
+/**
+ * The run state, or null before the coordinator wrote one (also when the run's bucket does not
+ * exist: no coordinator has started the run on this server). Invalid state is `MEERKAT_PROTOCOL`.
+ */
 export async function readRunState(
   nc: NatsConnection,
   subjects: RunSubjects,
 ): Promise<RunState | null> {
-  const kv = await new Kvm(nc).open(subjects.kvBucket);
-  const entry = await kv.get(STATE_KEY);
-  if (entry === null || entry.operation !== 'PUT') return null;
-  const parsed = runStateSchema.safeParse(JSON.parse(entry.string()));
+  let text: string;
+  try {
+    const kv = await openRunBucket(nc, subjects);
+    const entry = kv === null ? null : await kv.get(STATE_KEY);
+    if (entry === null || entry.operation !== 'PUT') return null;
+    text = entry.string();
+  } catch (e) {
+    if (isMissingBucketError(e)) return null;
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new MeerkatError('MEERKAT_PROTOCOL', 'The run state in KV is not JSON.', { cause });
+  }
+  const parsed = runStateSchema.safeParse(json);
   if (!parsed.success) {
     throw new MeerkatError(
       'MEERKAT_PROTOCOL',
@@ -61,8 +83,10 @@ export async function writeRoundSequence(
   round: number,
   sequence: number,
 ): Promise<void> {
-  const kv = await new Kvm(nc).open(subjects.kvBucket);
-  await kv.put(sequenceKey(round), String(sequence));
+  await retryDuringFailover(async () => {
+    const kv = await new Kvm(nc).open(subjects.kvBucket);
+    await kv.put(sequenceKey(round), String(sequence));
+  });
 }
 
 /** The sequence recorded for `round` (0 for round 0 or when none was recorded). */

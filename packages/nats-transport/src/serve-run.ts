@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { crc32 } from '@meerkat/seeded';
 import type { Backend } from '@meerkat/tensor';
 import type { RunPlan, RunSummary, TrainerEvent } from '@meerkat/trainer';
-import { Meerkat, MeerkatError, parseRunConfig, RUN_FILES, type RunConfig } from '@meerkat/trainer';
+import { Meerkat, parseRunConfig, RUN_FILES, type RunConfig } from '@meerkat/trainer';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { publishRunManifest } from './manifest-store.js';
@@ -14,7 +15,9 @@ import {
   writeRoundSequence,
   writeRunState,
 } from './run-state.js';
+import { ensureRunStreams, runReplicas } from './run-streams.js';
 import { RunSubjects } from './subjects.js';
+import { DEFAULT_UPLINK_LIMITS } from './uplink-limits.js';
 
 export interface ServeRunOptions {
   /** A connection with the coordinator's credentials. */
@@ -32,6 +35,11 @@ export interface ServeRunOptions {
   readonly resume?: boolean;
   /** Called with every trainer event (progress). */
   readonly onEvent?: (event: TrainerEvent) => void;
+  /**
+   * Copies of the run's streams, KV bucket and object store (JetStream replicas): 1 (the
+   * default) on a single server, 3 on a three-node cluster so that one node may die.
+   */
+  readonly replicas?: number;
 }
 
 function thetaCrc(theta: Float32Array | undefined): string | null {
@@ -59,8 +67,16 @@ export async function serveRun(
     options.config,
     options.baseDir !== undefined ? { baseDir: options.baseDir } : {},
   );
+  const replicas = runReplicas(options);
   const subjects = new RunSubjects(basename(config.runDir));
   const nats = new NatsTransport({ nc: options.nc, subjects, logger: transportLog });
+  // The streams with their replicas first; the transport then finds them.
+  await ensureRunStreams(
+    await jetstreamManager(options.nc),
+    subjects,
+    DEFAULT_UPLINK_LIMITS.maxMessageBytes,
+    { replicas },
+  );
   await nats.prepare();
   const link = nats.coordinator();
   const log = transportLog;
@@ -83,7 +99,7 @@ export async function serveRun(
           afterSequence: sequence,
         });
       }
-      await publishPlan(options.nc, subjects, plan);
+      await publishPlan(options.nc, subjects, plan, replicas);
       await writeRunState(
         options.nc,
         subjects,
@@ -153,23 +169,21 @@ export async function serveRun(
 
 /**
  * Publishes a prepared run for its remote clients: the manifest (descriptor, hyperparameters,
- * config) and the mask, exactly as the coordinator's plan holds them.
+ * config) and the mask, exactly as the coordinator's plan holds them. A full-parameter run
+ * (`maskSource: 'all'`) publishes no mask object: the manifest says every parameter of the
+ * layout, and each client builds that identity mask for its own model.
  */
 async function publishPlan(
   nc: NatsConnection,
   subjects: RunSubjects,
   plan: RunPlan,
+  replicas: number,
 ): Promise<void> {
   const { config } = plan;
-  if (plan.maskSource === 'all') {
-    throw new MeerkatError(
-      'MEERKAT_INVALID_STATE',
-      `meerkat serve publishes the run's mask, and method ${config.method} trains every parameter (full ZO over NATS is not supported yet).`,
-    );
-  }
   await publishRunManifest(nc, subjects, {
     run: plan.descriptor,
     mask: plan.mask,
+    allParameters: plan.maskSource === 'all',
     hyperparameters: {
       method: config.method,
       rounds: config.rounds,
@@ -178,5 +192,6 @@ async function publishPlan(
       participation: config.participation,
     },
     config: config as unknown as Record<string, unknown>,
+    replicas,
   });
 }

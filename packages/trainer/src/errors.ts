@@ -16,6 +16,11 @@ export type MeerkatErrorCode =
   | 'MEERKAT_CHECKPOINT_INVALID'
   /** A round's deadline and its grace period passed with fewer updates than `minQuorum`. */
   | 'MEERKAT_QUORUM_NOT_MET'
+  /**
+   * A client of a run over a network found no coordinator for it in time: no manifest published
+   * within its wait, or a run its coordinator has ended without telling it.
+   */
+  | 'MEERKAT_COORDINATOR_UNAVAILABLE'
   | 'MEERKAT_DIVERGED'
   /** API misuse (e.g. `run()` twice). */
   | 'MEERKAT_INVALID_STATE';

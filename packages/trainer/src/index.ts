@@ -124,9 +124,70 @@ export {
   FRAME_OVERHEAD_BYTES,
   MESSAGE_MAGIC,
 } from './protocol/codec.js';
+export {
+  decodeMessageV2,
+  encodeMessageV2,
+  UPDATE_V2_FLAGS,
+  updateV2Flags,
+} from './protocol/codec-v2.js';
+export {
+  type AnyProtocolMessage,
+  decodeAnyMessage,
+  protocolVersionOf,
+} from './protocol/decode-any-message.js';
+export { expandRoundLogV2, type RoundLogContext } from './protocol/expand-round-log-v2.js';
+export {
+  announceV2ByteLength,
+  finishV2ByteLength,
+  joinV2ByteLength,
+  rosterV2ByteLength,
+  roundLogV2ByteLength,
+  thetaV2ByteLength,
+  updateV2ByteLength,
+  welcomeV2ByteLength,
+  zoUpdateV2ByteLength,
+} from './protocol/frame-sizes.js';
+export {
+  FRAME_V2_MAGIC,
+  FRAME_V2_OVERHEAD_BYTES,
+  FRAME_V2_TYPES,
+  type FrameTypeV2,
+  PROTOCOL_V2,
+} from './protocol/frame-v2.js';
 export { InProcessTransport } from './protocol/in-process-transport.js';
 export * from './protocol/messages.js';
+export type {
+  AnnounceV2,
+  DownlinkMessageV2,
+  FinishV2,
+  JoinV2,
+  LossStatsV2,
+  MessageV2,
+  RosterEntry,
+  RosterV2,
+  RoundLogParticipant,
+  RoundLogV2,
+  ThetaV2,
+  UpdateV2,
+  UplinkMessageV2,
+  WelcomeV2,
+} from './protocol/messages-v2.js';
+export {
+  negotiateProtocolVersion,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './protocol/negotiate-version.js';
+export { decodeRosterV2, encodeRosterV2 } from './protocol/roster-v2.js';
+export { decodeRoundLogV2, encodeRoundLogV2 } from './protocol/round-log-v2.js';
+export { roundLogV2FromReplayLog } from './protocol/round-log-v2-from-replay-log.js';
+export { decodeThetaV2, encodeThetaV2 } from './protocol/theta-frame-v2.js';
 export type { ClientLink, CoordinatorLink, Received, Transport } from './protocol/transport.js';
+export {
+  joinMessageFromV2,
+  joinV2FromMessage,
+  updateMessageFromV2,
+  updateV2FromMessage,
+  ZO_FORWARD_PASSES_PER_SCALAR,
+} from './protocol/uplink-v2-bridge.js';
 export { decodeThetaFile, encodeThetaFile, RunDirectory, writeFileAtomic } from './run-dir.js';
 export * from './run-files.js';
 export { RunRecorder } from './run-recorder.js';

@@ -42,6 +42,13 @@ export interface ZoOptimizerOptions
   readonly directionPool?: DirectionPool;
   /** θ length from which `directionPool` is used. Default `DEFAULT_DIRECTION_POOL_THRESHOLD`. */
   readonly directionPoolThreshold?: number;
+  /**
+   * Default `'float64'` (g as estimated). `'float32'`: each direction's g is rounded to float32
+   * (after clipping) and that rounded value is both applied and recorded, so replaying the
+   * records, or their float32 wire copies, gives the live θ bit for bit. A g that rounds to ±∞
+   * is non-finite (`onNonFinite`). Use it when the scalars travel as float32 (protocol v2).
+   */
+  readonly scalars?: 'float64' | 'float32';
 }
 
 /** The outcome of one optimiser step. */
@@ -51,7 +58,7 @@ export interface ZoStepResult {
   readonly skipped: boolean;
   /** Mean of the losses evaluated in this step (NaN if skipped before any finite loss). */
   readonly loss: number;
-  /** g before clipping. */
+  /** g before clipping (and before rounding to float32 with `scalars: 'float32'`). */
   readonly rawG: number;
   readonly forwardPasses: number;
 }
@@ -72,6 +79,7 @@ export class ZoOptimizer {
   private readonly update: UpdateOptions;
   private readonly clip: number;
   private readonly onNonFinite: NonFinitePolicy;
+  private readonly roundScalar: (g: number) => number;
   private readonly saved: Float32Array;
   private readonly z: Float32Array;
   private readonly pool: DirectionPool | undefined;
@@ -99,6 +107,14 @@ export class ZoOptimizer {
     if (this.onNonFinite !== 'throw' && this.onNonFinite !== 'skip') {
       throw new ZoError('ZO_INVALID_ARGUMENT', `onNonFinite must be 'throw' or 'skip'`);
     }
+    const scalars = options.scalars ?? 'float64';
+    if (scalars !== 'float64' && scalars !== 'float32') {
+      throw new ZoError(
+        'ZO_INVALID_ARGUMENT',
+        `scalars must be 'float64' or 'float32', got ${JSON.stringify(scalars)}`,
+      );
+    }
+    this.roundScalar = scalars === 'float32' ? Math.fround : (g) => g;
     const threshold = options.directionPoolThreshold ?? DEFAULT_DIRECTION_POOL_THRESHOLD;
     if (!(Number.isInteger(threshold) && threshold >= 0)) {
       throw new ZoError(
@@ -187,9 +203,20 @@ export class ZoOptimizer {
         written = true;
         return this.skipOrThrow(error, loss, estimate.forwardPasses);
       }
-      // Clipping applies to each direction's scalar; g is the mean of the clipped scalars.
+      // Clipping (then, with float32 scalars, rounding) applies to each direction's scalar; g is
+      // the mean of the resulting scalars, and they are what the update applies.
       const clip = (value: number) => Math.max(-this.clip, Math.min(this.clip, value));
-      const gs = Array.from(estimate.gs, clip);
+      const round = this.roundScalar;
+      const gs = Array.from(estimate.gs, (value) => round(clip(value)));
+      if (!gs.every(Number.isFinite)) {
+        const error = new ZoError(
+          'ZO_NON_FINITE_GRADIENT',
+          `projected gradient ${estimate.g} for seed ${seed} is not finite as a float32 scalar; θ was left unchanged. Lower ε or the learning rate, or set clip.`,
+        );
+        theta.set(saved);
+        written = true;
+        return this.skipOrThrow(error, loss, estimate.forwardPasses);
+      }
       const record: StepRecord =
         gs.length === 1 ? { seed, g: gs[0]! } : { seed, g: meanOf(gs), gs };
       if (this.pool === undefined || gs.length === 1) {

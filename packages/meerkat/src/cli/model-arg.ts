@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { CliUsageError } from '@meerkat/cli-kit';
 import { HUB_PREFIX, knownModel, LmError, resolveModel, terminalProgress } from '@meerkat/lm';
 import type { MeerkatIo } from './cli-io.js';
@@ -47,4 +47,20 @@ export async function resolveModelArg(
   }
   checkModelDir(dir, flag);
   return dir;
+}
+
+/**
+ * A run config's `model` as `train` and `serve` take it: a model name (`stories15M`,
+ * `hf:ORG/NAME`) or a llama2.c `.bin` is fetched or converted once, and the config records the
+ * directory it resolved to; a directory is left as it is.
+ */
+export async function resolveConfigModel(
+  io: MeerkatIo,
+  input: Record<string, unknown>,
+  configFile: string,
+): Promise<Record<string, unknown>> {
+  const model = input['model'];
+  if (typeof model !== 'string') return input;
+  if (!isModelName(model, dirname(configFile)) && !model.endsWith('.bin')) return input;
+  return { ...input, model: await resolveModelArg(io, model, dirname(configFile), 'model') };
 }

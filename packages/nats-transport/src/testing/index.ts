@@ -1,2 +1,3 @@
+export * from './nats-cluster-fixture.js';
 export * from './nats-server-fixture.js';
 export * from './tls-certificate.js';

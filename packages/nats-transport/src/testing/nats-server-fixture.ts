@@ -3,11 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { createUser } from '@nats-io/nkeys';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 import { connectToRun, type RunConnectionOptions } from '../connect.js';
-import { clientPermissions, coordinatorPermissions, observerPermissions } from '../permissions.js';
+import {
+  createRunIdentities,
+  type NatsIdentity,
+  OBSERVER_INBOX_PREFIX,
+  runServerUsers,
+} from '../operator-files.js';
 import { renderNatsServerConfig } from '../server-config.js';
 import { RunSubjects } from '../subjects.js';
 import {
@@ -31,11 +35,7 @@ export interface NatsFixtureOptions {
   readonly maxPayload?: number;
 }
 
-export interface NatsIdentity {
-  readonly publicKey: string;
-  /** The nkey seed (`SU...`) as text. */
-  readonly seed: string;
-}
+export type { NatsIdentity } from '../operator-files.js';
 
 /** A real nats-server on 127.0.0.1 with JetStream file storage in a temporary directory. */
 export interface NatsFixture {
@@ -64,20 +64,14 @@ export interface NatsFixture {
   close(): Promise<void>;
 }
 
-function identity(): NatsIdentity {
-  const kp = createUser();
-  return { publicKey: kp.getPublicKey(), seed: new TextDecoder().decode(kp.getSeed()) };
-}
-
 /** Starts nats-server with a generated config (nkey users with subject permissions). */
 export async function startNatsFixture(options: NatsFixtureOptions): Promise<NatsFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'meerkat-nats-'));
   const storeDir = join(dir, 'jetstream');
   const configFile = join(dir, 'nats-server.conf');
   const subjects = new RunSubjects(options.run);
-  const coordinator = identity();
-  const observer = identity();
-  const clients = new Map(options.clientIds.map((id) => [id, identity()] as const));
+  const identities = createRunIdentities(options.clientIds);
+  const { coordinator, observer, clients } = identities;
   const certificate =
     options.tls === true
       ? makeTestCertificate(dir)
@@ -89,20 +83,12 @@ export async function startNatsFixture(options: NatsFixtureOptions): Promise<Nat
   let child: ChildProcess | null = null;
 
   const writeConfig = () => {
-    const users = [
-      { nkey: coordinator.publicKey, permissions: coordinatorPermissions() },
-      { nkey: observer.publicKey, permissions: observerPermissions(subjects, '_INBOX_observer') },
-      ...[...clients].map(([id, c]) => ({
-        nkey: c.publicKey,
-        permissions: clientPermissions(subjects, id),
-      })),
-    ];
     writeFileSync(
       configFile,
       renderNatsServerConfig({
         port,
         storeDir,
-        users,
+        users: runServerUsers(subjects, identities),
         ...(certificate !== null
           ? { tls: { certFile: certificate.certFile, keyFile: certificate.keyFile } }
           : {}),
@@ -180,7 +166,12 @@ export async function startNatsFixture(options: NatsFixtureOptions): Promise<Nat
       };
       if (role === 'coordinator') return { ...base, seed: coordinator.seed, name: 'coordinator' };
       if (role === 'observer') {
-        return { ...base, seed: observer.seed, inboxPrefix: '_INBOX_observer', name: 'observer' };
+        return {
+          ...base,
+          seed: observer.seed,
+          inboxPrefix: OBSERVER_INBOX_PREFIX,
+          name: 'observer',
+        };
       }
       const c = clients.get(role.clientId);
       if (c === undefined) throw new Error(`fixture has no client ${role.clientId}`);

@@ -4,7 +4,12 @@ import { type DirectionPool, deriveSeed, ZoOptimizer } from '@meerkat/zo-estimat
 import type { LabeledExample } from '../data/labeled-example.js';
 import { MeerkatError } from '../errors.js';
 import { groupIndices, type MaskGroup, maskedGradient } from '../model/parameter-gradient.js';
-import type { AnnounceMessage, DownlinkMessage, RunDescriptor } from '../protocol/messages.js';
+import {
+  type AnnounceMessage,
+  type DownlinkMessage,
+  PROTOCOL_VERSION,
+  type RunDescriptor,
+} from '../protocol/messages.js';
 import type { ClientLink } from '../protocol/transport.js';
 import type { TrainingTask } from '../task/training-task.js';
 import type { ModelReplica } from './model-replica.js';
@@ -32,6 +37,11 @@ export interface TrainingClientOptions {
  * The client side of the round protocol. It keeps only its data and answers messages: on
  * `announce` it brings its replica to θ^r, draws batches with the announced data cursor, runs
  * the local steps (ZO-SGD with the derived seeds, or first-order SGD) and uploads the result.
+ *
+ * Every scalar it uploads is float32-representable, whatever the transport: ZO steps round each
+ * g to float32 before applying it (`ZoOptimizer` with `scalars: 'float32'`) and the loss
+ * statistics are rounded to float32, so protocol v2 (float32 on the wire) carries exactly what
+ * v1 carries, and the client's θ, the coordinator's θ and every replay stay bit-identical.
  */
 export class TrainingClient {
   readonly id: string;
@@ -58,6 +68,14 @@ export class TrainingClient {
     switch (message.type) {
       case 'welcome': {
         const { run } = message;
+        const chosen = message.version ?? PROTOCOL_VERSION;
+        const speaks = this.options.link.protocolVersions ?? [PROTOCOL_VERSION];
+        if (!speaks.includes(chosen)) {
+          throw new MeerkatError(
+            'MEERKAT_PROTOCOL',
+            `client ${this.id}: the coordinator chose protocol v${chosen}, this client speaks [${speaks.join(', ')}]; upgrade the older side`,
+          );
+        }
         if (
           run.layoutFingerprint !== this.options.layoutFingerprint ||
           run.k !== this.options.replica.k
@@ -112,6 +130,7 @@ export class TrainingClient {
         directions: run.directions,
         distribution: run.distribution,
         onNonFinite: 'skip',
+        scalars: 'float32',
         ...(this.options.directionPool === undefined
           ? {}
           : { directionPool: this.options.directionPool }),
@@ -154,7 +173,10 @@ export class TrainingClient {
       }
       delta = Float32Array.from(theta, (v, i) => v - start[i]!);
     }
-    const mean = losses.length === 0 ? 0 : losses.reduce((s, v) => s + v, 0) / losses.length;
+    // Loss statistics travel as float32 in protocol v2: rounded here for every transport.
+    const mean = Math.fround(
+      losses.length === 0 ? 0 : losses.reduce((s, v) => s + v, 0) / losses.length,
+    );
     await this.options.link.send({
       v: 1,
       type: 'update',
@@ -163,7 +185,7 @@ export class TrainingClient {
       numSamples: examples.length,
       g,
       delta,
-      loss: { mean, first: losses[0] ?? 0, last: losses.at(-1) ?? 0 },
+      loss: { mean, first: Math.fround(losses[0] ?? 0), last: Math.fround(losses.at(-1) ?? 0) },
       forwardPasses,
       skippedSteps: skipped,
     });

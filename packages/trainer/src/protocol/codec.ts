@@ -172,6 +172,18 @@ export function decodeMessage(bytes: Uint8Array): ProtocolMessage {
       return { ...(header as object), type } as ProtocolMessage;
     case 'welcome':
       requireFields(header, { clientId: 'string', run: 'object' }, type);
+      if (
+        header.version !== undefined &&
+        !(
+          Number.isInteger(header.version) &&
+          (header.version as number) >= 1 &&
+          (header.version as number) <= 0xff
+        )
+      ) {
+        throw protocolError(
+          `welcome message: field version must be an integer in [1, 255], got ${JSON.stringify(header.version)}`,
+        );
+      }
       return { ...(header as object), type } as ProtocolMessage;
     case 'announce':
       requireFields(

@@ -54,6 +54,12 @@ export interface WelcomeMessage {
   readonly type: 'welcome';
   readonly clientId: string;
   readonly run: RunDescriptor;
+  /**
+   * The protocol version the coordinator chose for this client's uplink
+   * (`negotiateProtocolVersion` of the versions its join listed); absent means 1. A transport
+   * that negotiates (NATS) sets it; the frame stays v1.
+   */
+  readonly version?: number;
 }
 
 /** How a client gets from the θ it holds to θ^r. */

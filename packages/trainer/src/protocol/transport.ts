@@ -17,6 +17,11 @@ export interface CoordinatorLink {
 /** A client's side of a transport. */
 export interface ClientLink {
   readonly clientId: string;
+  /**
+   * Protocol versions this link can send, ascending (absent: [1]). The client refuses a welcome
+   * whose chosen `version` is not one of them.
+   */
+  readonly protocolVersions?: readonly number[];
   /** Sends one message to the coordinator; resolves to its wire size in bytes. */
   send(message: UplinkMessage): Promise<number>;
   /** Installs the handler for messages from the coordinator (one handler per client). */

@@ -4,6 +4,7 @@ import { calibrateCommand } from './calibrate-command.js';
 import { demoCommand } from './demo-command.js';
 import { evalCommand } from './eval-command.js';
 import { experimentCommand } from './experiment-command.js';
+import { natsInitCommand } from './nats/init.js';
 import { joinCommand } from './nats/join.js';
 import { serveCommand } from './nats/serve.js';
 import { statusCommand } from './nats/status.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CliCommand<MeerkatIo>[] = [
   evalCommand,
   reportCommand,
   experimentCommand,
+  natsInitCommand,
   serveCommand,
   joinCommand,
   statusCommand,

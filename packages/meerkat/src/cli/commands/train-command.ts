@@ -3,7 +3,7 @@ import { type CliCommand, CliUsageError, type StringFlagSpec } from '@meerkat/cl
 import { Meerkat, parseRunConfig } from '@meerkat/trainer';
 import type { MeerkatIo } from '../cli-io.js';
 import { CONFIG_BACKEND_FLAG, JSON_FLAG, QUIET_FLAG } from '../common-flags.js';
-import { isModelName, resolveModelArg } from '../model-arg.js';
+import { resolveConfigModel } from '../model-arg.js';
 import { resolvePath } from '../paths.js';
 import { ProgressReporter } from '../progress.js';
 import { readJsonFile } from '../read-json-file.js';
@@ -95,15 +95,11 @@ export const trainCommand: CliCommand<MeerkatIo> = {
       }
     } else {
       const file = resolvePath(io, configPath as string);
-      const input = (await readJsonFile(file, 'run config')) as Record<string, unknown>;
-      const model = input['model'];
-      if (
-        typeof model === 'string' &&
-        (isModelName(model, dirname(file)) || model.endsWith('.bin'))
-      ) {
-        // stories15M, hf:ORG/NAME or a llama2.c .bin: the run records the directory it resolved to.
-        input['model'] = await resolveModelArg(io, model, dirname(file), 'model');
-      }
+      const input = await resolveConfigModel(
+        io,
+        (await readJsonFile(file, 'run config')) as Record<string, unknown>,
+        file,
+      );
       const runDir = args.optionalString('run-dir');
       trainer = new Meerkat(
         {

@@ -43,10 +43,21 @@ export const joinCommand: CliCommand<MeerkatIo> = {
         description: MODEL_DESCRIPTION,
         default: { text: 'the path in the run config' },
       },
+      {
+        name: 'wait',
+        type: 'number',
+        valueName: 'SECONDS',
+        min: 0,
+        max: 86_400,
+        description:
+          'how long to wait for the coordinator to publish the run (then give up); once joined, a coordinator silent this long is reported',
+        default: 60,
+      },
       BACKEND_FLAG,
     ],
     details: [
       'Logs are JSON lines on stderr; the client reconnects on its own while the process lives.',
+      'While the run has no manifest yet it logs what it waits for (waiting-for-manifest) at once and every 10 s, and after --wait seconds fails with MEERKAT_COORDINATOR_UNAVAILABLE.',
     ],
   },
   async run(args, io) {
@@ -60,6 +71,7 @@ export const joinCommand: CliCommand<MeerkatIo> = {
         run: args.string('run'),
         clientId,
         loadModel: (dir) => loadModel(dir, args.string('backend')),
+        manifestWaitMs: Math.round(1000 * args.number('wait')),
         ...(data !== undefined ? { dataFile: resolvePath(io, data) } : {}),
         ...(model !== undefined ? { modelDir: await resolveModelArg(io, model) } : {}),
         logger: createJsonLogger((l) => io.stderr.write(l)),

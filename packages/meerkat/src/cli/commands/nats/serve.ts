@@ -3,6 +3,7 @@ import type { CliCommand } from '@meerkat/cli-kit';
 import { createJsonLogger, serveRun } from '@meerkat/nats-transport';
 import type { MeerkatIo } from '../../cli-io.js';
 import { CONFIG_BACKEND_FLAG } from '../../common-flags.js';
+import { resolveConfigModel } from '../../model-arg.js';
 import { resolvePath } from '../../paths.js';
 import { readJsonFile } from '../../read-json-file.js';
 import { connectFromArgs, NATS_FLAGS } from './nats-flags.js';
@@ -23,6 +24,16 @@ export const serveCommand: CliCommand<MeerkatIo> = {
         description: 'the run config (as for meerkat train); its runDir name is the run id',
       },
       CONFIG_BACKEND_FLAG,
+      {
+        name: 'replicas',
+        type: 'integer',
+        min: 1,
+        max: 5,
+        default: 1,
+        valueName: 'N',
+        description:
+          "copies of the run's streams, KV bucket and object store: 1 on one server, 3 on a three-node JetStream cluster (then one node may die without losing the run)",
+      },
     ],
     details: [
       'Logs are JSON lines on stderr; the summary is printed on stdout.',
@@ -32,7 +43,12 @@ export const serveCommand: CliCommand<MeerkatIo> = {
   },
   async run(args, io) {
     const configPath = resolvePath(io, args.string('config'));
-    const json = (await readJsonFile(configPath, 'run config')) as Record<string, unknown>;
+    // A model name (stories15M, hf:ORG/NAME) is resolved as `meerkat train` does.
+    const json = await resolveConfigModel(
+      io,
+      (await readJsonFile(configPath, 'run config')) as Record<string, unknown>,
+      configPath,
+    );
     const backend = args.optionalString('backend');
     const config = backend !== undefined ? { ...json, backend } : json;
     const nc = await connectFromArgs(args, io, { name: 'serve' });
@@ -41,6 +57,7 @@ export const serveCommand: CliCommand<MeerkatIo> = {
         nc,
         config,
         baseDir: dirname(configPath),
+        replicas: args.number('replicas'),
         logger: createJsonLogger((l) => io.stderr.write(l)),
       });
       io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

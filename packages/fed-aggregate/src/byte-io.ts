@@ -1,10 +1,13 @@
 import { FedAggregateError } from './errors.js';
 
-/** Little-endian binary writer that grows as needed. */
+/**
+ * Little-endian binary writer that grows as needed. Exported for the other binary formats of
+ * the project (the trainer's protocol v2 frames extend it with varints and a CRC-32 trailer).
+ */
 export class ByteWriter {
-  private buffer: Uint8Array;
-  private view: DataView;
-  private offset = 0;
+  protected buffer: Uint8Array;
+  protected view: DataView;
+  protected offset = 0;
 
   constructor(initialCapacity = 256) {
     this.buffer = new Uint8Array(Math.max(16, initialCapacity));
@@ -15,7 +18,7 @@ export class ByteWriter {
     return this.offset;
   }
 
-  private ensure(extra: number): void {
+  protected ensure(extra: number): void {
     const needed = this.offset + extra;
     if (needed <= this.buffer.length) return;
     let capacity = this.buffer.length * 2;

@@ -14,6 +14,7 @@ export {
   buildReplayLog,
   compareClientIds,
 } from './build-replay-log.js';
+export { ByteWriter } from './byte-io.js';
 export { type CatchUpPlan, catchUp, planCatchUp } from './catch-up.js';
 export { checkServerState } from './check-server-state.js';
 export { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';

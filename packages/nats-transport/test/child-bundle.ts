@@ -17,11 +17,19 @@ export async function bundleJoinChild(): Promise<string> {
 
 /** Bundles test/fixtures/<name>.ts the same way. */
 export async function bundleChild(name: 'join-child' | 'serve-child'): Promise<string> {
+  return bundleForNode(fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url)), name);
+}
+
+/**
+ * Bundles `entry` with the workspace sources (the `meerkat-source` condition) into one ES module
+ * a plain `node` runs, under node_modules/.cache; third-party packages stay external.
+ */
+export async function bundleForNode(entry: string, name: string): Promise<string> {
   const dir = `${packageRoot}node_modules/.cache/meerkat-nats-test`;
   mkdirSync(dir, { recursive: true });
   const outfile = `${dir}/${name}-${process.pid}.mjs`;
   await build({
-    entryPoints: [fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url))],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -14,7 +14,13 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function update(clientId: string, round: number, g: number[]): UpdateMessage {
+/** A well-formed ZO update (losses float32-representable, so it survives a v2 frame exactly). */
+export function update(
+  clientId: string,
+  round: number,
+  g: number[],
+  fields: Partial<UpdateMessage> = {},
+): UpdateMessage {
   return {
     v: 1,
     type: 'update',
@@ -23,9 +29,10 @@ function update(clientId: string, round: number, g: number[]): UpdateMessage {
     numSamples: 10,
     g: Float64Array.from(g),
     delta: new Float32Array(0),
-    loss: { mean: 0.5, first: 0.6, last: 0.4 },
+    loss: { mean: 0.5, first: 0.625, last: 0.375 },
     forwardPasses: 2 * g.length,
     skippedSteps: 0,
+    ...fields,
   };
 }
 

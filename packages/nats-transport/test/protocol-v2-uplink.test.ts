@@ -3,7 +3,6 @@ import type {
   JoinMessage,
   Received,
   RunDescriptor,
-  UpdateMessage,
   UplinkMessage,
   WelcomeMessage,
 } from '@meerkat/trainer';
@@ -22,7 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../src/json-logger.js';
 import { type NatsClientLink, NatsTransport } from '../src/nats-transport.js';
 import { type NatsFixture, startNatsFixture } from '../src/testing/nats-server-fixture.js';
-import { mulberry32, v2Update, v2UpdateClaiming } from './junk-uplink.js';
+import { mulberry32, update, v2Update, v2UpdateClaiming } from './junk-uplink.js';
 
 const CLIENTS = ['c1', 'c2', 'c3'];
 
@@ -41,26 +40,6 @@ const RUN: RunDescriptor = {
 };
 
 /** A v1-shaped update whose values are all float32 (what TrainingClient sends). */
-function update(
-  clientId: string,
-  round: number,
-  g: number[],
-  fields: Partial<UpdateMessage> = {},
-): UpdateMessage {
-  return {
-    v: 1,
-    type: 'update',
-    round,
-    clientId,
-    numSamples: 10,
-    g: Float64Array.from(g),
-    delta: new Float32Array(0),
-    loss: { mean: 0.5, first: 0.625, last: 0.375 },
-    forwardPasses: 2 * g.length,
-    skippedSteps: 0,
-    ...fields,
-  };
-}
 
 function join(clientId: string, numSamples: number): JoinMessage {
   return { v: 1, type: 'join', clientId, numSamples, round: 0 };

@@ -1,37 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectToRun } from '../src/connect.js';
 import { ensureRunStreams } from '../src/run-streams.js';
 import { RunSubjects } from '../src/subjects.js';
 import { DEFAULT_UPLINK_LIMITS } from '../src/uplink-limits.js';
+import { bundleForNode } from './child-bundle.js';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** scripts/start-cluster.mjs bundled with the package's sources, so it runs without a build. */
-async function bundleScript(): Promise<string> {
-  const dir = `${packageRoot}node_modules/.cache/meerkat-nats-test`;
-  mkdirSync(dir, { recursive: true });
-  const outfile = `${dir}/start-cluster-${process.pid}.mjs`;
-  await build({
-    entryPoints: [`${packageRoot}scripts/start-cluster.mjs`],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['meerkat-source'],
-    external: ['@tensorflow/*', '@stdlib/*', '@huggingface/*', '@nats-io/*', 'zod'],
-    outfile,
-    logLevel: 'error',
-  });
-  return outfile;
+function bundleScript(): Promise<string> {
+  return bundleForNode(`${packageRoot}scripts/start-cluster.mjs`, 'start-cluster');
 }
 
 function portFree(port: number): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { ByteWriter } from '@meerkat/fed-aggregate';
 import { crc32 } from '@meerkat/seeded';
 import { protocolError } from './protocol-error.js';
 import { readVarint, varintLength, writeVarint } from './varint.js';
@@ -10,41 +11,10 @@ import { readVarint, varintLength, writeVarint } from './varint.js';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Appends bytes to a buffer that grows as needed. */
-export class FrameWriter {
-  private buffer: Uint8Array;
-  private view: DataView;
-  private offset = 0;
-
+/** Appends bytes to a buffer that grows as needed (fed-aggregate's `ByteWriter`), plus varints and the CRC trailer. */
+export class FrameWriter extends ByteWriter {
   constructor(initialCapacity = 64) {
-    this.buffer = new Uint8Array(Math.max(16, initialCapacity));
-    this.view = new DataView(this.buffer.buffer);
-  }
-
-  get length(): number {
-    return this.offset;
-  }
-
-  private ensure(extra: number): void {
-    const needed = this.offset + extra;
-    if (needed <= this.buffer.length) return;
-    let capacity = this.buffer.length * 2;
-    while (capacity < needed) capacity *= 2;
-    const next = new Uint8Array(capacity);
-    next.set(this.buffer.subarray(0, this.offset));
-    this.buffer = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  u8(value: number): void {
-    this.ensure(1);
-    this.buffer[this.offset++] = value;
-  }
-
-  u32(value: number): void {
-    this.ensure(4);
-    this.view.setUint32(this.offset, value, true);
-    this.offset += 4;
+    super(initialCapacity);
   }
 
   varint(value: number): void {
@@ -56,20 +26,6 @@ export class FrameWriter {
     this.ensure(4);
     this.view.setFloat32(this.offset, value, true);
     this.offset += 4;
-  }
-
-  f32Array(values: Float32Array): void {
-    this.ensure(4 * values.length);
-    const view = this.view;
-    let o = this.offset;
-    for (let i = 0; i < values.length; i++, o += 4) view.setFloat32(o, values[i]!, true);
-    this.offset = o;
-  }
-
-  bytes(values: Uint8Array): void {
-    this.ensure(values.length);
-    this.buffer.set(values, this.offset);
-    this.offset += values.length;
   }
 
   /** Appends the CRC-32 of every byte written so far and returns the frame, sized exactly. */

@@ -1,10 +1,4 @@
-import type {
-  AnnounceMessage,
-  DownlinkMessage,
-  Received,
-  UpdateMessage,
-  UplinkMessage,
-} from '@meerkat/trainer';
+import type { AnnounceMessage, DownlinkMessage, UpdateMessage } from '@meerkat/trainer';
 import { encodeMessage } from '@meerkat/trainer';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -12,24 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../src/json-logger.js';
 import { NatsTransport } from '../src/nats-transport.js';
 import { type NatsFixture, startNatsFixture } from '../src/testing/nats-server-fixture.js';
-import { mulberry32 } from './junk-uplink.js';
+import { mulberry32, update } from './junk-uplink.js';
+import { expectQuiet, receiveN } from './receive-uplink.js';
 
 const CLIENTS = ['c1', 'c2', 'c3', 'c4'];
-
-function update(clientId: string, round: number, g: number[]): UpdateMessage {
-  return {
-    v: 1,
-    type: 'update',
-    round,
-    clientId,
-    numSamples: 10,
-    g: Float64Array.from(g),
-    delta: new Float32Array(0),
-    loss: { mean: 0.5, first: 0.6, last: 0.4 },
-    forwardPasses: 2 * g.length,
-    skippedSteps: 0,
-  };
-}
 
 function announce(clientId: string, round: number): AnnounceMessage {
   return {
@@ -41,36 +21,6 @@ function announce(clientId: string, round: number): AnnounceMessage {
     cursor: { epoch: 0, position: 0 },
     catchUp: { kind: 'theta', round, theta: Float32Array.of(1, 2, 3) },
   };
-}
-
-/** Receives until `n` messages arrived (bounded by `ms`). */
-async function receiveN(
-  receive: () => Promise<Received<UplinkMessage>>,
-  n: number,
-  ms = 10_000,
-): Promise<Received<UplinkMessage>[]> {
-  const out: Received<UplinkMessage>[] = [];
-  const deadline = Date.now() + ms;
-  while (out.length < n) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`received ${out.length} of ${n} messages in ${ms} ms`);
-    const r = await Promise.race([
-      receive(),
-      new Promise<null>((res) => setTimeout(() => res(null), left)),
-    ]);
-    if (r === null) throw new Error(`received ${out.length} of ${n} messages in ${ms} ms`);
-    out.push(r);
-  }
-  return out;
-}
-
-/** Nothing more arrives within `ms`. */
-async function expectQuiet(receive: () => Promise<Received<UplinkMessage>>, ms: number) {
-  const r = await Promise.race([
-    receive(),
-    new Promise<null>((res) => setTimeout(() => res(null), ms)),
-  ]);
-  expect(r).toBeNull();
 }
 
 describe('NatsTransport on a real nats-server', () => {

@@ -1,11 +1,4 @@
-import type {
-  DownlinkMessage,
-  JoinMessage,
-  Received,
-  RunDescriptor,
-  UplinkMessage,
-  WelcomeMessage,
-} from '@meerkat/trainer';
+import type { DownlinkMessage, JoinMessage, RunDescriptor, WelcomeMessage } from '@meerkat/trainer';
 import {
   encodeMessage,
   encodeMessageV2,
@@ -22,6 +15,7 @@ import { createJsonLogger } from '../src/json-logger.js';
 import { type NatsClientLink, NatsTransport } from '../src/nats-transport.js';
 import { type NatsFixture, startNatsFixture } from '../src/testing/nats-server-fixture.js';
 import { mulberry32, update, v2Update, v2UpdateClaiming } from './junk-uplink.js';
+import { expectQuiet, receiveN } from './receive-uplink.js';
 
 const CLIENTS = ['c1', 'c2', 'c3'];
 
@@ -59,36 +53,6 @@ function announce(clientId: string, round: number, steps = 2): DownlinkMessage {
     cursor: { epoch: 0, position: 0 },
     catchUp: { kind: 'none', round },
   };
-}
-
-async function receiveN(
-  receive: () => Promise<Received<UplinkMessage>>,
-  n: number,
-  ms = 10_000,
-): Promise<Received<UplinkMessage>[]> {
-  const out: Received<UplinkMessage>[] = [];
-  const deadline = Date.now() + ms;
-  while (out.length < n) {
-    const left = deadline - Date.now();
-    const r =
-      left <= 0
-        ? null
-        : await Promise.race([
-            receive(),
-            new Promise<null>((res) => setTimeout(() => res(null), left)),
-          ]);
-    if (r === null) throw new Error(`received ${out.length} of ${n} messages in ${ms} ms`);
-    out.push(r);
-  }
-  return out;
-}
-
-async function expectQuiet(receive: () => Promise<Received<UplinkMessage>>, ms: number) {
-  const r = await Promise.race([
-    receive(),
-    new Promise<null>((res) => setTimeout(() => res(null), ms)),
-  ]);
-  expect(r).toBeNull();
 }
 
 async function until(condition: () => boolean, ms = 5000): Promise<void> {

@@ -9,6 +9,13 @@ export function isFailoverError(e: unknown): boolean {
   return /timeout|no responders|503|temporarily unavailable|no suitable peers|leader/i.test(text);
 }
 
+/**
+ * Request timeout (ms) of the coordinator's JetStream administration (creating streams, buckets,
+ * the object store): file-backed creates on a loaded machine or a cluster electing a leader can
+ * take longer than the client's 5 s default.
+ */
+export const ADMIN_TIMEOUT_MS = 20_000;
+
 /** Pauses between attempts: 100 ms, 200 ms, … 1 s; 15 attempts cover a ≈ 10 s leader election. */
 const PAUSES_MS = [100, 200, 400, 800, 1000];
 export const FAILOVER_ATTEMPTS = 15;

@@ -4,7 +4,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isFailoverError } from './failover-retry.js';
+import { ADMIN_TIMEOUT_MS, isFailoverError, retryDuringFailover } from './failover-retry.js';
 import { allParametersMask, getMaskObject, putMaskObject } from './mask-object.js';
 import {
   assertManifestFitsModel,
@@ -68,14 +68,18 @@ export async function publishRunManifest(
       `A manifest for every parameter needs the full mask (k = d), got k = ${input.mask.indices.length} of d = ${input.mask.d}.`,
     );
   }
-  const js = jetstream(nc);
+  // Creating a file-backed bucket on a busy (or electing) server can outlast the client's 5 s
+  // default: a longer request timeout, and the create (idempotent with the same config) retried.
+  const js = jetstream(nc, { timeout: ADMIN_TIMEOUT_MS });
   const replicas = runReplicas(input);
-  const kv = await new Kvm(js).create(subjects.kvBucket, { history: 1, replicas });
+  const kv = await retryDuringFailover(() =>
+    new Kvm(js).create(subjects.kvBucket, { history: 1, replicas }),
+  );
   const mask: ManifestMask =
     input.allParameters === true
       ? { kind: 'all', fingerprint: input.mask.fingerprint, d: input.mask.d }
       : await putMaskObject(
-          await new Objm(js).create(subjects.objectBucket, { replicas }),
+          await retryDuringFailover(() => new Objm(js).create(subjects.objectBucket, { replicas })),
           input.mask,
         );
   const manifest: RunManifest = {
@@ -88,7 +92,7 @@ export async function publishRunManifest(
   };
   const bytes = new TextEncoder().encode(JSON.stringify(manifest));
   parseRunManifest(bytes); // what clients will read must pass their validation
-  await kv.put(MANIFEST_KEY, bytes);
+  await retryDuringFailover(() => kv.put(MANIFEST_KEY, bytes));
   return manifest;
 }
 

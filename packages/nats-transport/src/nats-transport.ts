@@ -26,6 +26,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { ADMIN_TIMEOUT_MS } from './failover-retry.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { ensureRunStreams } from './run-streams.js';
 import type { RunSubjects } from './subjects.js';
@@ -163,7 +164,7 @@ export class NatsTransport implements Transport {
    * the coordinator link reads. `coordinator().ready()` does it too.
    */
   async prepare(): Promise<void> {
-    const jsm = await jetstreamManager(this.options.nc);
+    const jsm = await jetstreamManager(this.options.nc, { timeout: ADMIN_TIMEOUT_MS });
     await ensureRunStreams(jsm, this.options.subjects, this.limits.maxMessageBytes);
   }
 

@@ -7,6 +7,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 
+import { retryDuringFailover } from './failover-retry.js';
 import type { RunSubjects } from './subjects.js';
 
 /** JetStream's deduplication window for updates (`Nats-Msg-Id` = `<run>/<round>/<clientId>`). */
@@ -16,12 +17,14 @@ async function ensureStream(
   jsm: JetStreamManager,
   config: Partial<StreamConfig> & { name: string },
 ) {
-  try {
-    return await jsm.streams.info(config.name);
-  } catch (e) {
-    if (!(e instanceof Error) || !/stream not found/i.test(`${e.name} ${e.message}`)) throw e;
-  }
-  return jsm.streams.add(config);
+  return retryDuringFailover(async () => {
+    try {
+      return await jsm.streams.info(config.name);
+    } catch (e) {
+      if (!(e instanceof Error) || !/stream not found/i.test(`${e.name} ${e.message}`)) throw e;
+    }
+    return jsm.streams.add(config);
+  });
 }
 
 /** How the run's streams, KV bucket and object store are kept. */

@@ -5,6 +5,7 @@ import type { RunPlan, RunSummary, TrainerEvent } from '@meerkat/trainer';
 import { Meerkat, parseRunConfig, RUN_FILES, type RunConfig } from '@meerkat/trainer';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { ADMIN_TIMEOUT_MS } from './failover-retry.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { publishRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
@@ -72,7 +73,7 @@ export async function serveRun(
   const nats = new NatsTransport({ nc: options.nc, subjects, logger: transportLog });
   // The streams with their replicas first; the transport then finds them.
   await ensureRunStreams(
-    await jetstreamManager(options.nc),
+    await jetstreamManager(options.nc, { timeout: ADMIN_TIMEOUT_MS }),
     subjects,
     DEFAULT_UPLINK_LIMITS.maxMessageBytes,
     { replicas },

@@ -4,9 +4,16 @@
  * is temporarily unavailable. Such a request can be tried again; anything else cannot.
  */
 export function isFailoverError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  const text = `${e.name} ${e.message} ${(e as { code?: unknown }).code ?? ''}`;
-  return /timeout|no responders|503|temporarily unavailable|no suitable peers|leader/i.test(text);
+  for (let cause: unknown = e, depth = 0; cause instanceof Error && depth < 4; depth++) {
+    const text = `${cause.name} ${cause.message} ${(cause as { code?: unknown }).code ?? ''}`;
+    if (/timeout|no responders|503|temporarily unavailable|no suitable peers|leader/i.test(text)) {
+      return true;
+    }
+    // nats.js reports a JetStream publish that found no responder (a stream without a leader)
+    // as "jetstream is not enabled", with the no-responders error as its cause.
+    cause = cause.cause;
+  }
+  return false;
 }
 
 /**

@@ -14,10 +14,10 @@ import {
   TrainingClient,
 } from '@meerkat/trainer';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { CatchUpReader } from './catch-up-reader.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { joinRunManifest, waitForRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
-import { readRoundLogs } from './round-logs.js';
 import { type RunState, readRunState } from './run-state.js';
 import { RunSubjects } from './subjects.js';
 
@@ -48,6 +48,12 @@ export interface JoinRunOptions {
   readonly waitProgressMs?: number;
   /** Heartbeat interval on the presence subject (ms, default 2000; 0 = none). */
   readonly presenceMs?: number;
+  /**
+   * Protocol versions this client speaks (default `SUPPORTED_PROTOCOL_VERSIONS`). A coordinator
+   * that speaks none of them answers the join with a welcome in its own version, and the join
+   * fails with `MEERKAT_PROTOCOL` naming both.
+   */
+  readonly protocolVersions?: readonly number[];
 }
 
 function ownExamples(path: string): LabeledExample[] {
@@ -123,19 +129,24 @@ export async function joinRun(
     const { replica, directionPool, close } = await createClientReplica(model, mask);
     // A client that starts in the middle of a run (e.g. after it was killed) first replays the
     // published round logs, so it joins holding the current θ.
-    const logs = await readRoundLogs(nc, subjects);
+    const logs = await new CatchUpReader(nc, subjects).allLogs(manifest.run);
     if (logs.length > 0) {
       replica.catchUp({ kind: 'logs', round: logs.length, logs });
       log.log('info', 'caught-up', { round: replica.round, logs: logs.length });
     }
     const transport = new NatsTransport({ nc, subjects, logger: log });
-    const inner = transport.client(clientId);
+    const inner = transport.client(
+      clientId,
+      options.protocolVersions === undefined ? {} : { protocolVersions: options.protocolVersions },
+    );
     let finished: () => void = () => {};
     let failed: (e: Error) => void = () => {};
     const done = new Promise<void>((resolve, reject) => {
       finished = resolve;
       failed = reject;
     });
+    // A refusal may come before the join's publish returns: handled here, thrown by `await done`.
+    done.catch(() => {});
     let rounds = 0;
     // Silence of the coordinator: from the end of this client's last message handling (its
     // training is not the coordinator's silence) to the next message.
@@ -151,6 +162,11 @@ export async function joinRun(
           silence.busy = true;
           try {
             await handler(m);
+          } catch (e) {
+            // A welcome the client refuses (a protocol version it does not speak, another model):
+            // nothing will follow, so the join fails with the client's typed error.
+            if (m.type === 'welcome') failed(e instanceof Error ? e : new Error(String(e)));
+            throw e;
           } finally {
             silence.busy = false;
             silence.since = silence.reported = Date.now();

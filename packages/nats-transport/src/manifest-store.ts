@@ -193,7 +193,10 @@ export async function findRunManifest(
 
 /** True for the error JetStream gives for a bucket (stream) that does not exist. */
 export function isMissingBucketError(e: unknown): boolean {
-  return e instanceof Error && /stream not found|bucket not found/i.test(`${e.name} ${e.message}`);
+  return (
+    e instanceof Error &&
+    /stream not found|bucket not found|object store not found/i.test(`${e.name} ${e.message}`)
+  );
 }
 
 /** The run's KV bucket, or null when it does not exist (no coordinator has started the run). */

@@ -8,9 +8,15 @@ import type {
   UplinkMessage,
 } from '@meerkat/trainer';
 import {
-  decodeMessage,
+  announceMessageFromV2,
+  announceV2FromMessage,
+  type CatchUpCosts,
+  type CatchUpCounts,
+  decodeAnyMessage,
   encodeMessage,
   encodeMessageV2,
+  finishMessageFromV2,
+  finishV2FromMessage,
   joinMessageFromV2,
   joinV2FromMessage,
   MeerkatError,
@@ -19,17 +25,16 @@ import {
   updateMessageFromV2,
   updateV2FromMessage,
 } from '@meerkat/trainer';
-import {
-  DeliverPolicy,
-  type JetStreamClient,
-  jetstream,
-  jetstreamManager,
-} from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { resendMissingAnnounces, watchReconnects } from './announce-resend.js';
+import { CatchUpReader } from './catch-up-reader.js';
+import { DownlinkPublisher } from './downlink-publisher.js';
 import { ADMIN_TIMEOUT_MS } from './failover-retry.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { ensureRunStreams } from './run-streams.js';
 import type { RunSubjects } from './subjects.js';
+import { readUpdateStream } from './update-reader.js';
 import { DEFAULT_UPLINK_LIMITS, type UplinkLimits } from './uplink-limits.js';
 import {
   type UpdateShape,
@@ -37,6 +42,7 @@ import {
   uplinkSchemas,
   validateUplink,
 } from './validate-uplink.js';
+import { VersionRefusals } from './version-refusal.js';
 
 export interface NatsTransportOptions {
   /** A connection with the role's credentials (coordinator, or the one client). */
@@ -64,10 +70,23 @@ export interface NatsTransportOptions {
    * its updates in the version the coordinator's welcome names (v1 until a welcome says
    * otherwise). The coordinator picks with `negotiateProtocolVersion`, names the choice in the
    * welcome (`version`), drops a join with no common version and update frames of a version it
-   * does not list (`unsupported-version`). `client(id, { protocolVersions })` overrides it per
+   * does not list (`unsupported-version`); such a join is answered with a welcome naming the
+   * coordinator's highest version, which the client refuses (`MEERKAT_PROTOCOL`). `client(id, { protocolVersions })` overrides it per
    * client. Downlink frames are v1 whatever is chosen.
    */
   readonly protocolVersions?: readonly number[];
+  /**
+   * Coordinator, v2 clients: the catch-up rule's costs (client download rate and replay draw
+   * rate; default `DEFAULT_CATCH_UP_COSTS`), which decide between round logs and a θ snapshot.
+   */
+  readonly catchUpCosts?: CatchUpCosts;
+  /**
+   * Coordinator: θ after the last closed round (e.g. `() => trainer.theta`), for θ snapshots of a
+   * ZO run. Without it a v2 ZO client that is behind always replays the round logs.
+   */
+  readonly thetaOf?: () => Float32Array | undefined;
+  /** Replicas of the object store if the transport creates it (default 1; 3 on a cluster). */
+  readonly replicas?: number;
 }
 
 /** Per-client options of `NatsTransport.client`. */
@@ -117,6 +136,8 @@ export interface NatsCoordinatorLink extends CoordinatorLink {
   startAfter(sequence: number): void;
   /** Messages dropped so far, by reason. */
   readonly rejected: Readonly<Record<UplinkRejection, number>>;
+  /** How the clients announced since the last call catch up, and the bytes they fetch. */
+  takeCatchUpCounts(): CatchUpCounts;
 }
 
 /** A client's link, plus a hook for reconnects (a client re-sends `join` after one). */
@@ -166,6 +187,29 @@ export class NatsTransport implements Transport {
   async prepare(): Promise<void> {
     const jsm = await jetstreamManager(this.options.nc, { timeout: ADMIN_TIMEOUT_MS });
     await ensureRunStreams(jsm, this.options.subjects, this.limits.maxMessageBytes);
+  }
+
+  /**
+   * Coordinator: round `log` closed (a fed-aggregate replay log; null for first-order rounds).
+   * Its v2 frame goes on the broadcast stream once, for every client that will need it;
+   * resolves to the frame's bytes (0 without a log).
+   */
+  async roundClosed(log: Uint8Array | null): Promise<number> {
+    return log === null ? 0 : this.downlink().publishRoundLog(log);
+  }
+
+  private downlinkValue: DownlinkPublisher | undefined;
+
+  private downlink(): DownlinkPublisher {
+    this.downlinkValue ??= new DownlinkPublisher({
+      nc: this.options.nc,
+      subjects: this.options.subjects,
+      logger: this.logger.child({ role: 'coordinator' }),
+      ...(this.options.catchUpCosts === undefined ? {} : { costs: this.options.catchUpCosts }),
+      ...(this.options.thetaOf === undefined ? {} : { thetaOf: this.options.thetaOf }),
+      ...(this.options.replicas === undefined ? {} : { replicas: this.options.replicas }),
+    });
+    return this.downlinkValue;
   }
 
   /** The coordinator link (one per transport: every call returns the same link). */
@@ -249,6 +293,13 @@ export class NatsTransport implements Transport {
       },
     };
     const lastWelcome = new Map<string, Uint8Array>();
+    /** Round logs, roster and θ snapshots, stored once for every client (the v2 downlink). */
+    const downlinkStore = this.downlink();
+    /**
+     * The version each client's welcome named: v2 announces and finishes go only to a client told
+     * v2 (it needs the welcome's run parameters to expand round logs); v1 frames otherwise.
+     */
+    const welcomed = new Map<string, number>();
     /** A resumed session ignores joins published before it started: live clients join again. */
     let staleJoinsUpTo = 0;
 
@@ -260,6 +311,10 @@ export class NatsTransport implements Transport {
       rejected[reason]++;
       log.log('warn', 'uplink-rejected', { reason, detail, ...fields });
     };
+
+    /** Answers joins with no common version (version-refusal.ts). */
+    const refusals = new VersionRefusals({ nc, subjects, versions, log, knownRun: () => run });
+    this.closers.push(() => refusals.stop());
 
     /**
      * The v1 message the coordinator reads, from a checked message of either version: a join's
@@ -288,6 +343,8 @@ export class NatsTransport implements Transport {
             ...fields,
             code,
           });
+          // Not handed over, but told: a welcome in a version it does not speak, which it refuses.
+          refusals.refuse(check.message.clientId, offered);
           return null;
         }
       }
@@ -421,25 +478,31 @@ export class NatsTransport implements Transport {
         const info = await (await jetstreamManager(nc)).streams.info(subjects.updateStream);
         staleJoinsUpTo = info.state.last_seq;
       }
-      const consumer = await js.consumers.get(
-        subjects.updateStream,
-        from > 0
-          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }
-          : { deliver_policy: DeliverPolicy.All },
-      );
-      const messages = await consumer.consume({ max_messages: 256 });
-      this.closers.push(() => messages.stop());
+      // An ordered consumer, made again after `scanned` when its node dies (update-reader.ts).
+      const reader = await readUpdateStream({
+        nc,
+        stream: subjects.updateStream,
+        log,
+        scanned: () => scanned,
+        onMessage: (subject, data, seq) => {
+          if (this.closed) return;
+          accept(subject, data, seq);
+          scanned = seq;
+        },
+      });
+      this.closers.push(() => reader.stop());
+      // After a reconnect (this connection's node died), announces in flight may be lost.
+      const statuses = watchReconnects(nc, () => {
+        const resent = resendMissingAnnounces(lastAnnounce, seenUpdates, currentRound, (id, b) =>
+          nc.publish(subjects.down(id), b),
+        );
+        log.log('info', 'announces-resent', { round: currentRound, count: resent.length });
+      });
+      this.closers.push(() => statuses.stop());
       log.log('info', 'coordinator-reading', {
         stream: subjects.updateStream,
         afterSequence: from,
       });
-      void (async () => {
-        for await (const m of messages) {
-          if (this.closed) break;
-          accept(m.subject, m.data, m.info.streamSequence);
-          scanned = m.info.streamSequence;
-        }
-      })().catch((e: unknown) => log.log('error', 'consumer-failed', { error: String(e) }));
       // Tell the clients a coordinator (re)started: live clients re-join this session.
       const epoch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
       await js.publish(subjects.hello, JSON.stringify({ epoch }));
@@ -471,12 +534,34 @@ export class NatsTransport implements Transport {
       send: async (clientId, downlink: DownlinkMessage) => {
         this.checkOpen();
         // The welcome names the version chosen at the client's join (1 for a client the link
-        // has not seen join); the frame stays v1.
+        // has not seen join); the welcome frame stays v1.
+        const version = agreedVersion.get(clientId) ?? 1;
         const message: DownlinkMessage =
-          downlink.type === 'welcome'
-            ? { ...downlink, version: agreedVersion.get(clientId) ?? 1 }
-            : downlink;
-        const bytes = encodeMessage(message);
+          downlink.type === 'welcome' ? { ...downlink, version } : downlink;
+        if (message.type === 'welcome') {
+          // The roster (which round logs index into) in join order, before any round log.
+          await downlinkStore.load();
+          downlinkStore.setRun(message.run);
+          const numSamples = numSamplesOf.get(clientId);
+          if (numSamples !== undefined) downlinkStore.addClient(clientId, numSamples);
+        }
+        // v2: the announce and finish say only where the catch-up is stored (round logs on the
+        // broadcast stream, or a θ snapshot); the bytes the client fetches count as its downlink.
+        let fetched = 0;
+        let bytes: Uint8Array;
+        if (message.type === 'welcome') welcomed.set(clientId, version);
+        if (
+          welcomed.get(clientId) === 2 &&
+          (message.type === 'announce' || message.type === 'finish')
+        ) {
+          const chosen = await downlinkStore.sourceFor(message.catchUp);
+          fetched = chosen.bytes;
+          bytes = encodeMessageV2(
+            message.type === 'announce'
+              ? announceV2FromMessage(message, chosen.source)
+              : finishV2FromMessage(message, chosen.source),
+          );
+        } else bytes = encodeMessage(message);
         nc.publish(subjects.down(clientId), bytes);
         if (message.type === 'welcome') {
           lastWelcome.set(clientId, bytes);
@@ -487,8 +572,9 @@ export class NatsTransport implements Transport {
           lastAnnounce.set(clientId, { round: message.round, steps: message.steps, bytes });
           if (!announced) releaseHeld();
         }
-        return bytes.length;
+        return bytes.length + fetched;
       },
+      takeCatchUpCounts: () => downlinkStore.takeCounts(),
       receive: async () => {
         this.checkOpen();
         await link.ready();
@@ -575,6 +661,47 @@ export class NatsTransport implements Transport {
       }
     })();
 
+    /** The run's parameters, from the welcome: what a v2 catch-up needs to expand round logs. */
+    let runOfWelcome: RunDescriptor | undefined;
+    const reader = new CatchUpReader(nc, subjects);
+    /**
+     * A downlink frame as the v1 message the client handles. v1 frames carry everything; a v2
+     * announce or finish names where its catch-up is stored, which is fetched here (round logs
+     * from the broadcast stream, or a θ snapshot) before the client sees the message.
+     */
+    const decodeDownlink = async (data: Uint8Array): Promise<DownlinkMessage> => {
+      const decoded = decodeAnyMessage(data, clientId);
+      if (decoded.version === 1) {
+        const m = decoded.message;
+        if (m.type === 'join' || m.type === 'update' || m.clientId !== clientId) {
+          throw new MeerkatError('MEERKAT_PROTOCOL', `unexpected ${m.type} for ${m.clientId}`);
+        }
+        if (m.type === 'welcome') runOfWelcome = m.run;
+        return m;
+      }
+      const m = decoded.message;
+      if (m.type !== 'announce' && m.type !== 'finish') {
+        throw new MeerkatError('MEERKAT_PROTOCOL', `unexpected v2 ${m.type} on the downlink`);
+      }
+      if (runOfWelcome === undefined) {
+        throw new MeerkatError('MEERKAT_PROTOCOL', `a v2 ${m.type} before any welcome`);
+      }
+      const started = performance.now();
+      const { catchUp, bytes } = await reader.fetch(runOfWelcome, m.round, m.catchUp);
+      if (m.catchUp.kind !== 'none') {
+        log.log('info', 'caught-up', {
+          round: m.round,
+          source: m.catchUp.kind,
+          ...(m.catchUp.kind === 'logs' ? { from: m.catchUp.from } : {}),
+          bytes,
+          ms: Math.round(performance.now() - started),
+        });
+      }
+      return m.type === 'announce'
+        ? announceMessageFromV2(m, catchUp)
+        : finishMessageFromV2(m, catchUp);
+    };
+
     return {
       clientId,
       protocolVersions: versions,
@@ -609,18 +736,7 @@ export class NatsTransport implements Transport {
           for await (const m of sub) {
             let message: DownlinkMessage;
             try {
-              const decoded = decodeMessage(m.data);
-              if (
-                decoded.type === 'join' ||
-                decoded.type === 'update' ||
-                decoded.clientId !== clientId
-              ) {
-                throw new MeerkatError(
-                  'MEERKAT_PROTOCOL',
-                  `unexpected ${decoded.type} for ${decoded.clientId}`,
-                );
-              }
-              message = decoded;
+              message = await decodeDownlink(m.data);
             } catch (e) {
               log.log('warn', 'downlink-rejected', { error: String(e), bytes: m.data.length });
               continue;

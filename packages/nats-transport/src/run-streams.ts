@@ -79,5 +79,7 @@ export async function ensureRunStreams(
     discard: DiscardPolicy.Old,
     max_msg_size: maxMessageBytes * 8,
     num_replicas,
+    // Round logs are read by direct gets, answered by any replica (not only the leader).
+    allow_direct: true,
   });
 }

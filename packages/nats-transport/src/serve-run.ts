@@ -9,7 +9,6 @@ import { ADMIN_TIMEOUT_MS } from './failover-retry.js';
 import { type JsonLogger, silentLogger } from './json-logger.js';
 import { publishRunManifest } from './manifest-store.js';
 import { NatsTransport } from './nats-transport.js';
-import { publishRoundLog } from './round-logs.js';
 import {
   type RunState,
   readRoundSequence,
@@ -41,6 +40,11 @@ export interface ServeRunOptions {
    * default) on a single server, 3 on a three-node cluster so that one node may die.
    */
   readonly replicas?: number;
+  /**
+   * Protocol versions the coordinator speaks (default `SUPPORTED_PROTOCOL_VERSIONS`); a client
+   * that speaks none of them is refused (`NatsTransportOptions.protocolVersions`).
+   */
+  readonly protocolVersions?: readonly number[];
 }
 
 function thetaCrc(theta: Float32Array | undefined): string | null {
@@ -70,7 +74,17 @@ export async function serveRun(
   );
   const replicas = runReplicas(options);
   const subjects = new RunSubjects(basename(config.runDir));
-  const nats = new NatsTransport({ nc: options.nc, subjects, logger: transportLog });
+  const nats = new NatsTransport({
+    nc: options.nc,
+    subjects,
+    logger: transportLog,
+    replicas,
+    // θ snapshots for clients that are behind: θ after the last closed round.
+    thetaOf: () => trainer.theta,
+    ...(options.protocolVersions === undefined
+      ? {}
+      : { protocolVersions: options.protocolVersions }),
+  });
   // The streams with their replicas first; the transport then finds them.
   await ensureRunStreams(
     await jetstreamManager(options.nc, { timeout: ADMIN_TIMEOUT_MS }),
@@ -145,7 +159,7 @@ export async function serveRun(
       // Before the trainer writes its checkpoint: a checkpoint never lacks its sequence.
       await writeRoundSequence(options.nc, subjects, e.metrics.round, link.lastSequence);
       // The round's replay log, once for everyone: a client that (re)starts mid-run catches up from it.
-      if (e.log !== null) await publishRoundLog(options.nc, subjects, e.log);
+      await nats.roundClosed(e.log);
       flagged.splice(0, flagged.length, ...e.metrics.flagged);
       await writeRunState(
         options.nc,

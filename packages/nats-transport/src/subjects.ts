@@ -18,21 +18,23 @@ export function assertNatsName(what: 'run id' | 'client id', value: string): voi
  * `update.<clientId>` subject; everything the coordinator sends goes on `bcast.*`.
  *
  *   meerkat.<run>.bcast.announce      round announcements            (stream BCAST)
- *   meerkat.<run>.bcast.downlink      replay logs and checkpoints    (stream BCAST)
+ *   meerkat.<run>.bcast.log.<round>   round r's log, v2 frame        (stream BCAST, once)
+ *   meerkat.<run>.bcast.roster.<b>    client list block b, v2 frame  (stream BCAST, latest)
  *   meerkat.<run>.bcast.hello         a coordinator (re)start epoch  (stream BCAST)
  *   meerkat.<run>.update.<clientId>   a client's uplink: join, update (stream UPDATES)
  *   meerkat.<run>.down.<clientId>     the coordinator's replies to one client: welcome,
  *                                     announce, finish (core NATS; re-sent on a new join)
  *   meerkat.<run>.presence.<clientId> a client's heartbeat           (core NATS)
  *   KV  meerkat_<run>                 manifest and run state
- *   OBJ meerkat_<run>_obj             the mask (chunked, sha256)
+ *   OBJ meerkat_<run>_obj             the mask, θ snapshots `theta-<round>` (chunked, sha256)
  */
 export class RunSubjects {
   readonly run: string;
   readonly prefix: string;
   readonly broadcastWildcard: string;
   readonly announce: string;
-  readonly downlink: string;
+  /** Every round log (`bcast.log.*`). */
+  readonly roundLogWildcard: string;
   /** The coordinator announces each (re)start here (stored in BCAST); clients re-join on a new one. */
   readonly hello: string;
   readonly updateWildcard: string;
@@ -48,7 +50,7 @@ export class RunSubjects {
     this.prefix = `meerkat.${run}`;
     this.broadcastWildcard = `${this.prefix}.bcast.>`;
     this.announce = `${this.prefix}.bcast.announce`;
-    this.downlink = `${this.prefix}.bcast.downlink`;
+    this.roundLogWildcard = `${this.prefix}.bcast.log.*`;
     this.hello = `${this.prefix}.bcast.hello`;
     this.updateWildcard = `${this.prefix}.update.*`;
     this.presenceWildcard = `${this.prefix}.presence.*`;
@@ -97,6 +99,24 @@ export class RunSubjects {
   /** Object-store stream of the run bucket (JetStream names it `OBJ_<bucket>`). */
   get objectStream(): string {
     return `OBJ_${this.objectBucket}`;
+  }
+
+  /** Round `round`'s log on the broadcast stream (one message per round). */
+  roundLog(round: number): string {
+    return `${this.prefix}.bcast.log.${round}`;
+  }
+
+  /**
+   * Block `block` of the roster (the run's client list, which round logs index into): a v2
+   * roster frame of entries block·4096 …, published again as the block fills (read the last).
+   */
+  rosterBlock(block: number): string {
+    return `${this.prefix}.bcast.roster.${block}`;
+  }
+
+  /** The object-store name of θ after `round` rounds. */
+  thetaObject(round: number): string {
+    return `theta-${round}`;
   }
 
   /** Message id for JetStream deduplication of a client's update for a round. */

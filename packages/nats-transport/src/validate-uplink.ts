@@ -158,8 +158,9 @@ function checkV2(
   const badRound = round(m.round);
   if (badRound !== null) return badRound;
   const loss = m.loss;
-  if (loss === undefined || loss.first === undefined || loss.last === undefined) {
-    return rejection('malformed', 'loss: a v2 update must carry the loss mean, first and last');
+  // The mean is all the coordinator reads; first/last are optional (bounded below when present).
+  if (loss === undefined) {
+    return rejection('malformed', 'loss: a v2 update must carry the loss mean');
   }
   for (const [name, value] of Object.entries(loss)) {
     if (!(Math.abs(value) <= limits.maxAbsLoss)) {

@@ -1,10 +1,7 @@
-import { Meerkat } from '@meerkat/trainer';
 import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '@meerkat/trainer/testing';
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger } from '../src/json-logger.js';
-import { serveRun } from '../src/serve-run.js';
 import { spawnNode } from './child-bundle.js';
-import { bits, useJoinProcessRun } from './join-processes.js';
+import { bits, serveWithRoundSignal, simulatedTheta, useJoinProcessRun } from './join-processes.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
 const OVERRIDES = { clients: 4, rounds: 4, localSteps: 2, backend: 'tfjs:wasm' };
@@ -21,23 +18,12 @@ describe.skipIf(!HAVE_STORIES)(
 
     it('catches up from the round logs and the run ends on the same θ', async () => {
       const { fx, nc, script } = run;
-      const reference = new Meerkat(tinyConfig(tempRunDir(), OVERRIDES));
-      for await (const _ of reference.run()) {
-        // run to the end
-      }
-      const lines: string[] = [];
-      let roundOneClosed: () => void = () => {};
-      const closed = new Promise<void>((r) => {
-        roundOneClosed = r;
-      });
-      const served = serveRun({
+      const reference = await simulatedTheta(tinyConfig(tempRunDir(), OVERRIDES));
+      const { served, lines, closed } = serveWithRoundSignal(
         nc,
-        config: tinyConfig(tempRunDir(), OVERRIDES),
-        logger: createJsonLogger((l) => {
-          lines.push(l);
-          if (l.includes('"event":"round-closed"') && l.includes('"round":1,')) roundOneClosed();
-        }),
-      });
+        tinyConfig(tempRunDir(), OVERRIDES),
+        1,
+      );
       const start = (id: string) =>
         spawnNode(script, [fx.url(), 'run', id, fx.clients.get(id)!.seed]);
       const children = new Map(CLIENTS.map((id) => [id, start(id)]));
@@ -68,7 +54,7 @@ describe.skipIf(!HAVE_STORIES)(
         }),
       ]);
       clearTimeout(timer);
-      expect(bits(theta)).toEqual(bits(reference.theta!));
+      expect(bits(theta)).toEqual(bits(reference));
       for (const [id, c] of children) {
         const r = await c.exited;
         expect(r.code, `${id}: ${r.stderr.slice(-3000)}`).toBe(0);

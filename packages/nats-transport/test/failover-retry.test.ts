@@ -43,5 +43,10 @@ describe('retryDuringFailover', () => {
     expect(isFailoverError(new Error('JetStream system temporarily unavailable'))).toBe(true);
     expect(isFailoverError(new Error('stream not found'))).toBe(false);
     expect(isFailoverError('timeout')).toBe(false);
+    // nats.js: a KV put (a JetStream publish) to a stream without a leader.
+    const noResponders = new Error("no responders: '$KV.meerkat_run.state'");
+    const publish = new Error('jetstream is not enabled', { cause: noResponders });
+    expect(isFailoverError(publish)).toBe(true);
+    expect(isFailoverError(new Error('jetstream is not enabled'))).toBe(false);
   });
 });

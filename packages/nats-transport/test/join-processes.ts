@@ -1,6 +1,9 @@
 import { registerTfjsBackends } from '@meerkat/backend-tfjs';
+import { Meerkat } from '@meerkat/trainer';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll } from 'vitest';
+import { createJsonLogger } from '../src/json-logger.js';
+import { serveRun } from '../src/serve-run.js';
 import { type NatsFixture, startNatsFixture } from '../src/testing/nats-server-fixture.js';
 import { bundleJoinChild, killRunningChildren } from './child-bundle.js';
 
@@ -40,4 +43,50 @@ export function useJoinProcessRun(clientIds: readonly string[]): JoinProcessRun 
     await run.fx?.close();
   });
   return run;
+}
+
+/** The final θ of `config` trained in-process: the reference a run over NATS must match. */
+export async function simulatedTheta(config: unknown): Promise<Float32Array> {
+  const reference = new Meerkat(config);
+  for await (const _ of reference.run()) {
+    // run to the end
+  }
+  return reference.theta!;
+}
+
+/** A coordinator started by `serveWithRoundSignal`. */
+export interface ServedRun {
+  /** `serveRun`'s result: the summary and the final θ once the run is over. */
+  readonly served: ReturnType<typeof serveRun>;
+  /** Every line the coordinator's JSON logger wrote, as it wrote them. */
+  readonly lines: string[];
+  /** Resolves when the coordinator logs `round-closed` for the round asked for. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Starts the coordinator of `config` (`serveRun` on `nc`) with a JSON logger that keeps its lines
+ * and resolves `closed` once round `round` is closed, so a test can act mid-run (kill a client,
+ * send junk) while the remaining rounds are under way.
+ */
+export function serveWithRoundSignal(
+  nc: NatsConnection,
+  config: unknown,
+  round: number,
+): ServedRun {
+  const lines: string[] = [];
+  let roundClosed: () => void = () => {};
+  const closed = new Promise<void>((r) => {
+    roundClosed = r;
+  });
+  const served = serveRun({
+    nc,
+    config,
+    logger: createJsonLogger((l) => {
+      lines.push(l);
+      const e = JSON.parse(l) as { event?: unknown; round?: unknown };
+      if (e.event === 'round-closed' && e.round === round) roundClosed();
+    }),
+  });
+  return { served, lines, closed };
 }

@@ -36,14 +36,14 @@ export function update(
   };
 }
 
-/** A v2 update as a v2 client sends it: float32 g, loss mean/first/last, no counters. */
+/** A v2 update as a v2 client sends it: float32 g, the loss mean only, no counters. */
 export function v2Update(clientId: string, round: number, g: number[]): UpdateV2 {
   return {
     type: 'update',
     clientId,
     round,
     g: Float32Array.from(g),
-    loss: { mean: 0.5, first: 0.625, last: 0.375 },
+    loss: { mean: 0.5 },
   };
 }
 

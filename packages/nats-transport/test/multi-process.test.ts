@@ -1,11 +1,8 @@
-import { Meerkat } from '@meerkat/trainer';
 import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '@meerkat/trainer/testing';
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger } from '../src/json-logger.js';
 import { readRunState } from '../src/run-state.js';
-import { serveRun } from '../src/serve-run.js';
 import { spawnNode } from './child-bundle.js';
-import { bits, useJoinProcessRun } from './join-processes.js';
+import { bits, serveWithRoundSignal, simulatedTheta, useJoinProcessRun } from './join-processes.js';
 import { junkUplink, mulberry32 } from './junk-uplink.js';
 
 const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
@@ -22,23 +19,12 @@ describe.skipIf(!HAVE_STORIES)(SUITE, () => {
 
   it('gives θ bit-identical to the in-process simulation', async () => {
     const { fx, nc, script } = run;
-    const reference = new Meerkat(tinyConfig(tempRunDir(), OVERRIDES));
-    for await (const _ of reference.run()) {
-      // run to the end
-    }
-    const logLines: string[] = [];
-    let roundOneClosed: () => void = () => {};
-    const closed = new Promise<void>((r) => {
-      roundOneClosed = r;
-    });
-    const served = serveRun({
+    const reference = await simulatedTheta(tinyConfig(tempRunDir(), OVERRIDES));
+    const { served, lines, closed } = serveWithRoundSignal(
       nc,
-      config: tinyConfig(tempRunDir(), OVERRIDES),
-      logger: createJsonLogger((l) => {
-        logLines.push(l);
-        if (l.includes('"event":"round-closed"') && l.includes('"round":1,')) roundOneClosed();
-      }),
-    });
+      tinyConfig(tempRunDir(), OVERRIDES),
+      1,
+    );
     const children = CLIENTS.map((id) =>
       spawnNode(script, [fx.url(), 'run', id, fx.clients.get(id)!.seed]),
     );
@@ -69,7 +55,7 @@ describe.skipIf(!HAVE_STORIES)(SUITE, () => {
     const { theta } = await Promise.race([served, failed.then(() => served)]);
     await fuzz;
     const results = await Promise.all(children.map((c) => c.exited));
-    expect(bits(theta)).toEqual(bits(reference.theta!));
+    expect(bits(theta)).toEqual(bits(reference));
     for (const r of results) {
       expect(r.code, r.stderr.slice(-2000)).toBe(0);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
@@ -82,12 +68,10 @@ describe.skipIf(!HAVE_STORIES)(SUITE, () => {
     }
     const state = await readRunState(nc, fx.subjects);
     expect(state).toMatchObject({ status: 'finished', round: 3, rounds: 3, clients: CLIENTS });
-    const events = logLines.map((l) => JSON.parse(l).event);
+    const events = lines.map((l) => JSON.parse(l).event);
     expect(events.filter((e) => e === 'round-closed')).toHaveLength(3);
     // The bad messages reached the coordinator during the run and were dropped with a reason.
-    const rejected = logLines
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.event === 'uplink-rejected');
+    const rejected = lines.map((l) => JSON.parse(l)).filter((l) => l.event === 'uplink-rejected');
     expect(rejected.length).toBeGreaterThan(500);
     expect(new Set(rejected.map((l) => l.reason))).toEqual(
       new Set(['malformed', 'forged-sender', 'out-of-bounds', 'wrong-direction', 'early']),

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { RoundMetrics, Transport } from '@meerkat/trainer';
-import { Meerkat, protocolVersionOf, zoUpdateV2ByteLength } from '@meerkat/trainer';
+import {
+  Meerkat,
+  protocolVersionOf,
+  roundLogV2ByteLength,
+  zoUpdateV2ByteLength,
+} from '@meerkat/trainer';
 import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '@meerkat/trainer/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -54,11 +59,22 @@ describe.skipIf(!HAVE_STORIES)(SUITE, () => {
     expect(remote.metrics.map((m) => m.round)).toEqual([1, 2, 3]);
     for (const [i, m] of remote.metrics.entries()) {
       expect(m.participants).toEqual(local.metrics[i]!.participants);
-      // v2 uplink: a ZO update of 2 steps is 32 B (float32 g; loss mean, first and last; no
-      // counters); the simulation accounts the v1 frame of the same update.
-      expect(m.bytesUpPerClient).toBe(zoUpdateV2ByteLength(i, 2, 1, 3));
+      // v2 uplink: a ZO update of 2 steps is 24 B (float32 g; the loss mean only; no counters),
+      // 28 B in round 1 (the first step's loss too: the divergence guard's reference);
+      // the simulation accounts the v1 frame of the same update.
+      expect(m.bytesUpPerClient).toBe(zoUpdateV2ByteLength(i, 2, 1, i === 0 ? 2 : 1));
       expect(m.bytesUpPerClient).toBeLessThan(local.metrics[i]!.bytesUpPerClient);
-      expect(m.bytesDownPerClient).toBe(local.metrics[i]!.bytesDownPerClient);
+      // v2 downlink: the announce says where the catch-up is (here the previous round's log on
+      // the broadcast stream: 4 participants × 2 steps, 51 B); the simulation sends it inline.
+      // Same decisions, a fraction of the bytes; the clients' fetches count as their downlink.
+      const logBytes = roundLogV2ByteLength({
+        round: Math.max(0, i - 1),
+        participants: [0, 1, 2, 3].map((client) => ({ client, steps: 2 })),
+        g: new Float32Array(8),
+      });
+      const own = local.metrics[i]!.catchUp!;
+      expect(m.catchUp).toEqual({ ...own, bytes: own.logs * logBytes });
+      expect(m.bytesDownPerClient).toBeLessThan(local.metrics[i]!.bytesDownPerClient / 4);
       expect(m.trainLoss).toBe(local.metrics[i]!.trainLoss);
       expect(m.trainLoss).toBeGreaterThan(0); // the clients really trained
     }
@@ -105,10 +121,13 @@ describe.skipIf(!HAVE_STORIES)(MIXED_SUITE, () => {
     expect(new Uint32Array(remote.theta.buffer)).toEqual(new Uint32Array(local.theta.buffer));
     for (const [i, m] of remote.metrics.entries()) {
       expect(m.trainLoss).toBe(local.metrics[i]!.trainLoss);
-      // v1-only clients send the simulation’s v1 frames, the others 36 B v2 ones.
+      // v1-only clients send the simulation’s v1 frames, the others 28 B v2 ones (loss mean only;
+      // 32 B in round 1 with the first step's loss).
       for (const id of ids) {
         const key = `${i + 1}/${id}`;
-        const expected = v1Only.has(id) ? local.up.get(key) : zoUpdateV2ByteLength(i, 3, 1, 3);
+        const expected = v1Only.has(id)
+          ? local.up.get(key)
+          : zoUpdateV2ByteLength(i, 3, 1, i === 0 ? 2 : 1);
         expect([key, remote.up.get(key)]).toEqual([key, expected]);
       }
     }

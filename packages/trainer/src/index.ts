@@ -119,6 +119,13 @@ export { type ClientData, type ClientShards, configuredShards } from './plan/cli
 export { readMaskFile, resolveMask } from './plan/resolve-mask.js';
 export { type PrepareRunOptions, prepareRun, type RunPlan } from './plan/run-plan.js';
 export {
+  type CatchUpChoice,
+  type CatchUpCosts,
+  chooseCatchUp,
+  DEFAULT_CATCH_UP_COSTS,
+  type MissedLogs,
+} from './protocol/catch-up-cost.js';
+export {
   decodeMessage,
   encodeMessage,
   FRAME_OVERHEAD_BYTES,
@@ -135,6 +142,13 @@ export {
   decodeAnyMessage,
   protocolVersionOf,
 } from './protocol/decode-any-message.js';
+export {
+  announceMessageFromV2,
+  announceV2FromMessage,
+  catchUpSourceOf,
+  finishMessageFromV2,
+  finishV2FromMessage,
+} from './protocol/downlink-v2-bridge.js';
 export { expandRoundLogV2, type RoundLogContext } from './protocol/expand-round-log-v2.js';
 export {
   announceV2ByteLength,
@@ -143,6 +157,7 @@ export {
   rosterV2ByteLength,
   roundLogV2ByteLength,
   thetaV2ByteLength,
+  thetaV2ByteLengthOf,
   updateV2ByteLength,
   welcomeV2ByteLength,
   zoUpdateV2ByteLength,
@@ -158,6 +173,7 @@ export { InProcessTransport } from './protocol/in-process-transport.js';
 export * from './protocol/messages.js';
 export type {
   AnnounceV2,
+  CatchUpSourceV2,
   DownlinkMessageV2,
   FinishV2,
   JoinV2,
@@ -180,7 +196,13 @@ export { decodeRosterV2, encodeRosterV2 } from './protocol/roster-v2.js';
 export { decodeRoundLogV2, encodeRoundLogV2 } from './protocol/round-log-v2.js';
 export { roundLogV2FromReplayLog } from './protocol/round-log-v2-from-replay-log.js';
 export { decodeThetaV2, encodeThetaV2 } from './protocol/theta-frame-v2.js';
-export type { ClientLink, CoordinatorLink, Received, Transport } from './protocol/transport.js';
+export type {
+  CatchUpCounts,
+  ClientLink,
+  CoordinatorLink,
+  Received,
+  Transport,
+} from './protocol/transport.js';
 export {
   joinMessageFromV2,
   joinV2FromMessage,

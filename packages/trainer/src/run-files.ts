@@ -71,6 +71,19 @@ export interface RoundMetrics {
    * is rejected). Present only when the round closed without every participant.
    */
   readonly stragglers?: readonly string[];
+  /**
+   * How the round's participants caught up to θ before their steps: already there (`none`), by
+   * replaying round logs, or by installing θ; `bytes`: what they fetched from a shared store for
+   * it (NATS v2: round logs on the broadcast stream, θ snapshots; 0 when it travelled inline, in
+   * the announce, and is counted in bytesDownPerClient). The final finish's catch-ups count in
+   * the last round.
+   */
+  readonly catchUp?: {
+    readonly none: number;
+    readonly logs: number;
+    readonly theta: number;
+    readonly bytes: number;
+  };
   /** Wall-clock seconds the round took. */
   readonly seconds: number;
 }

@@ -64,6 +64,22 @@ describe('DivergenceGuard', () => {
     );
   });
 
+  it('takes its reference from the first round with first-step losses; later updates carry the mean only', () => {
+    // Protocol v2: a client sends its first step's loss in round 1, the mean only after that.
+    const meanOnly = (n: number, means: number[]) => ({
+      ...round(n, means),
+      updates: means.map((m) => ({ mean: m })),
+    });
+    const guard = new DivergenceGuard(context);
+    guard.check(meanOnly(1, [0.3])); // no first-step loss: no reference yet, nothing judged
+    expect(guard.references().train).toBeNull();
+    guard.check(round(2, [0.4, 0.2])); // first-step losses 1
+    guard.check(meanOnly(3, [3.9, 0.1]));
+    expect(guard.references().train).toBe(1);
+    const e = divergence(() => guard.check(meanOnly(4, [9, 0.1])));
+    expect(e.message).toContain('round 4: the mean training loss 4.550 is 4.5× the starting loss');
+  });
+
   it('restores its references on resume, so a resumed run judges against the same start', () => {
     const guard = new DivergenceGuard(context);
     guard.restore({ train: 0.5, evaluation: null });

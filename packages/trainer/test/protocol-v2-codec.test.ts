@@ -38,12 +38,25 @@ describe('protocol v2 frames', () => {
   });
 
   it('keeps the client id out of the frame: the decoder sets the one it is given', () => {
-    const frame = encodeMessageV2({ type: 'finish', clientId: 'a', round: 1 });
-    expect(encodeMessageV2({ type: 'finish', clientId: 'someone-else', round: 1 })).toEqual(frame);
+    const frame = encodeMessageV2({
+      type: 'finish',
+      clientId: 'a',
+      round: 1,
+      catchUp: { kind: 'none' },
+    });
+    expect(
+      encodeMessageV2({
+        type: 'finish',
+        clientId: 'someone-else',
+        round: 1,
+        catchUp: { kind: 'none' },
+      }),
+    ).toEqual(frame);
     expect(decodeMessageV2(frame, 'subject-id')).toEqual({
       type: 'finish',
       clientId: 'subject-id',
       round: 1,
+      catchUp: { kind: 'none' },
     });
     expect(expectProtocolError(() => decodeMessageV2(frame, '')).message).toMatch(/client id/);
   });
@@ -126,7 +139,7 @@ describe('protocol v2 frames', () => {
           round: 1,
           steps: 0,
           cursor: { epoch: 0, position: 0 },
-          thetaRound: 1,
+          catchUp: { kind: 'none' },
         },
         /steps/,
       ],
@@ -137,7 +150,7 @@ describe('protocol v2 frames', () => {
           round: 1,
           steps: 1,
           cursor: { epoch: -1, position: 0 },
-          thetaRound: 1,
+          catchUp: { kind: 'none' },
         },
         /epoch/,
       ],
@@ -155,7 +168,15 @@ describe('protocol v2 frames', () => {
         },
         /skippedSteps/,
       ],
-      [{ type: 'finish', clientId: CLIENT, round: Number.NaN }, /round/],
+      [{ type: 'finish', clientId: CLIENT, round: Number.NaN, catchUp: { kind: 'none' } }, /round/],
+      [
+        { type: 'finish', clientId: CLIENT, round: 3, catchUp: { kind: 'logs', from: 3 } },
+        /catchUp.from/,
+      ],
+      [
+        { type: 'finish', clientId: CLIENT, round: 3, catchUp: { kind: 'all' } as never },
+        /catchUp must be/,
+      ],
       [{ type: 'nope', clientId: CLIENT } as never, /not a v2 message/],
     ];
     for (const [message, why] of bad) {
@@ -199,7 +220,12 @@ describe('protocol v2 frames', () => {
         (b) => decodeMessageV2(b, CLIENT),
         /exceeds 4294967295/,
       ],
-      [frame(T.finish, 1, 0), (b) => decodeMessageV2(b, CLIENT), /1 unread bytes/],
+      [frame(T.finish, 1, 0, 0), (b) => decodeMessageV2(b, CLIENT), /1 unread bytes/],
+      [
+        frame(T.finish, 3, 5),
+        (b) => decodeMessageV2(b, CLIENT),
+        /logs from round 3, not before round 3/,
+      ],
       [frame(T.announce, 1, 0, 0, 0, 1), (b) => decodeMessageV2(b, CLIENT), /steps is 0/],
       [frame(T.update, 1, 0, 0x20), (b) => decodeMessageV2(b, CLIENT), /unknown flag bits 0x20/],
       [

@@ -4,6 +4,7 @@ import { MeerkatError } from '../src/errors.js';
 import { decodeMessageV2, encodeMessageV2 } from '../src/protocol/codec-v2.js';
 import type { RunDescriptor } from '../src/protocol/messages.js';
 import type {
+  CatchUpSourceV2,
   MessageV2,
   RosterV2,
   RoundLogParticipant,
@@ -95,7 +96,7 @@ export function sampleFrames(): SampleFrame[] {
       round: 5,
       steps: 10,
       cursor: { epoch: 1, position: 300 },
-      thetaRound: 5,
+      catchUp: { kind: 'logs', from: 2 },
     }),
     perClient('update (ZO)', {
       type: 'update',
@@ -113,7 +114,7 @@ export function sampleFrames(): SampleFrame[] {
       loss: { mean: 0.75 },
       delta: f32(1e-3, -2e-3, 0, 5, -5, 0.125),
     }),
-    perClient('finish', { type: 'finish', clientId: CLIENT, round: 9 }),
+    perClient('finish', { type: 'finish', clientId: CLIENT, round: 9, catchUp: { kind: 'theta' } }),
     { name: 'round log', value: log, bytes: encodeRoundLogV2(log), decode: decodeRoundLogV2 },
     { name: 'theta', value: theta, bytes: encodeThetaV2(theta), decode: decodeThetaV2 },
     { name: 'roster', value: roster, bytes: encodeRosterV2(roster), decode: decodeRosterV2 },
@@ -180,8 +181,17 @@ export class RandomFrames {
     ).join('');
   }
 
+  /** A catch-up source valid before `round`: none, θ, or logs from a round before it. */
+  catchUpSource(round: number): CatchUpSourceV2 {
+    const kind = this.below(3);
+    if (kind === 0 || round === 0) return { kind: 'none' };
+    if (kind === 1) return { kind: 'theta' };
+    return { kind: 'logs', from: round === 1 ? 0 : this.uint(round - 1) };
+  }
+
   message(): MessageV2 {
     const clientId = this.clientId();
+    const round = this.uint(0xffffffff);
     switch (this.below(5)) {
       case 0: {
         const versions = [1, 2, 3, 200, 255].filter(() => this.coin());
@@ -211,15 +221,15 @@ export class RandomFrames {
         return {
           type: 'announce',
           clientId,
-          round: this.uint(0xffffffff),
+          round,
           steps: 1 + this.uint(0xfffffffe),
           cursor: { epoch: this.uint(Number.MAX_SAFE_INTEGER), position: this.uint(2 ** 40) },
-          thetaRound: this.uint(0xffffffff),
+          catchUp: this.catchUpSource(round),
         };
       case 3:
         return this.update(clientId);
       default:
-        return { type: 'finish', clientId, round: this.uint(0xffffffff) };
+        return { type: 'finish', clientId, round, catchUp: this.catchUpSource(round) };
     }
   }
 

@@ -13,10 +13,12 @@ import {
   zoUpdateV2ByteLength,
 } from '../src/protocol/frame-sizes.js';
 import { FRAME_V2_OVERHEAD_BYTES } from '../src/protocol/frame-v2.js';
+import type { UpdateMessage } from '../src/protocol/messages.js';
 import type { MessageV2, UpdateV2 } from '../src/protocol/messages-v2.js';
 import { encodeRosterV2 } from '../src/protocol/roster-v2.js';
 import { encodeRoundLogV2 } from '../src/protocol/round-log-v2.js';
 import { encodeThetaV2 } from '../src/protocol/theta-frame-v2.js';
+import { updateV2FromMessage } from '../src/protocol/uplink-v2-bridge.js';
 import { varintLength } from '../src/protocol/varint.js';
 import { CLIENT, RandomFrames, RUN, sampleFrames } from './protocol-v2-samples.js';
 
@@ -49,7 +51,7 @@ const zo = (
 });
 
 describe('protocol v2 frame sizes', () => {
-  it('a ZO update of 10 steps, 1 direction, round < 128: 52 B bare, 56 B with the loss mean, 64 B with all loss statistics', () => {
+  it('a ZO update of 10 steps, 1 direction, round < 128: 52 B bare, 56 B with the loss mean (sent by default), 64 B with all loss statistics', () => {
     const bare = encodeMessageV2(zo(127, 10, 1));
     expect(bare.length).toBe(52); // 4 magic + 1 type + 1 round + 1 n + 40 g + 1 flags + 4 CRC
     expect(encodeMessageV2(zo(127, 10, 1, { mean: 2.5 })).length).toBe(56);
@@ -66,7 +68,7 @@ describe('protocol v2 frame sizes', () => {
     // Above the 40 B of g itself: 12 B of framing, the protocol minimum being the g bytes.
     expect(bare.length - 40).toBe(FRAME_V2_OVERHEAD_BYTES + 3);
     // The v1 frame of the same update, for comparison (float64 g, JSON header).
-    const v1 = encodeMessage({
+    const message: UpdateMessage = {
       v: 1,
       type: 'update',
       round: 127,
@@ -77,8 +79,13 @@ describe('protocol v2 frame sizes', () => {
       loss: { mean: 2.5, first: 3, last: 2 },
       forwardPasses: 20,
       skippedSteps: 0,
-    });
+    };
+    const v1 = encodeMessage(message);
     expect(v1.length).toBeGreaterThan(3 * 66);
+    // Its v2 twin carries the loss mean only (56 B) unless first/last are asked for (64 B).
+    expect(encodeMessageV2(updateV2FromMessage(message)).length).toBe(56);
+    expect(updateV2ByteLength(updateV2FromMessage(message))).toBe(56);
+    expect(encodeMessageV2(updateV2FromMessage(message, { lossFirstLast: true })).length).toBe(64);
   });
 
   it('the formula holds across varint lengths: round 127 → 128 and n 127 → 128 each add a byte', () => {
@@ -132,10 +139,10 @@ describe('protocol v2 frame sizes', () => {
     expect(sizes).toEqual({
       join: 9 + 1 + 1 + 1 + 2 + 1, // versions [1, 2], numSamples 1234, round 3
       welcome: 9 + 1 + 2 + json, // this descriptor is 210 B of JSON
-      announce: 9 + 1 + 1 + 1 + 2 + 1, // round 5, steps 10, epoch 1, position 300, θ round 5
+      announce: 9 + 1 + 1 + 1 + 2 + 1, // round 5, steps 10, epoch 1, position 300, logs from 2
       'update (ZO)': 9 + 1 + 1 + 40 + 1 + 12 + 2,
       'update (SGD)': 9 + 2 + 1 + 1 + 4 + 1 + 24,
-      finish: 10,
+      finish: 11, // round 9, θ snapshot
       'round log': 9 + 1 + 1 + 4 + 40, // 2 participants, 5 steps × 2 directions
       theta: 9 + 1 + 1 + 20,
       roster: 9 + 1 + 1 + (1 + 5 + 1) + (1 + 10 + 1) + (1 + 3 + 3),

@@ -53,6 +53,8 @@ export interface NatsFixture {
   url(): string;
   /** Server log lines so far (stderr). */
   log(): readonly string[];
+  /** The server process's pid (e.g. to read its memory in /proc), or null while it is not running. */
+  pid(): number | null;
   /** Connection options for a role (TLS CA included when TLS is on). */
   connectOptions(role: 'coordinator' | 'observer' | { clientId: string }): RunConnectionOptions;
   connect(role: 'coordinator' | 'observer' | { clientId: string }): Promise<NatsConnection>;
@@ -159,6 +161,11 @@ export async function startNatsFixture(options: NatsFixtureOptions): Promise<Nat
     port: () => port,
     url: () => `${certificate !== null ? 'tls' : 'nats'}://127.0.0.1:${port}`,
     log: () => lines,
+    pid() {
+      const proc = child as ChildProcess | null;
+      if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return null;
+      return proc.pid ?? null;
+    },
     connectOptions(role) {
       const base = {
         servers: fixture.url(),

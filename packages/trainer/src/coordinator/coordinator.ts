@@ -3,8 +3,8 @@ import { ClientDataCursor } from '@meerkat/gradip';
 import type { RunConfig } from '../config/parse-run-config.js';
 import { MeerkatError } from '../errors.js';
 import type { CheckpointEvent, DetectionEvent, TrainerEvent } from '../events.js';
-import type { RunDescriptor, UpdateMessage, UplinkMessage } from '../protocol/messages.js';
-import type { CoordinatorLink, Received } from '../protocol/transport.js';
+import type { CatchUp, RunDescriptor, UpdateMessage, UplinkMessage } from '../protocol/messages.js';
+import type { CatchUpCounts, CoordinatorLink, Received } from '../protocol/transport.js';
 import type { ClientKind, ClientSummary, RoundMetrics, RunSummary } from '../run-files.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import { DivergenceGuard } from './divergence-guard.js';
@@ -242,6 +242,7 @@ export class Coordinator {
       flagged: [...policy.flagged],
       participants,
       ...(stragglers.length > 0 ? { stragglers } : {}),
+      catchUp: this.takeCatchUps(),
       seconds: (performance.now() - roundStart) / 1000,
     };
     yield { type: 'round-end', metrics, log };
@@ -261,6 +262,21 @@ export class Coordinator {
     };
   }
 
+  /** Catch-ups sent since the round's metrics took them (when the link does not count them). */
+  private catchUps: CatchUpCounts = { none: 0, logs: 0, theta: 0, bytes: 0 };
+
+  private countCatchUp(c: CatchUp): void {
+    const kind = c.kind === 'logs' && c.logs.length === 0 ? 'none' : c.kind;
+    this.catchUps[kind]++;
+  }
+
+  /** The round's catch-up counts: the link's when it keeps them (it may choose θ over logs). */
+  private takeCatchUps(): CatchUpCounts {
+    const own = this.catchUps;
+    this.catchUps = { none: 0, logs: 0, theta: 0, bytes: 0 };
+    return this.o.link.takeCatchUpCounts?.() ?? own;
+  }
+
   /** Announces round `r` to its participants (steps, data cursor, catch-up); bytes sent per client. */
   private async announce(r: number, plan: readonly Assignment[]): Promise<Map<string, number>> {
     const { config, link, aggregator } = this.o;
@@ -270,6 +286,7 @@ export class Coordinator {
       const state = cursor.state();
       for (let t = 0; t < a.steps; t++) cursor.next(config.batchSize);
       const catchUp = aggregator.catchUpFor(this.clientRound.get(a.clientId)!);
+      this.countCatchUp(catchUp);
       const bytes = await link.send(a.clientId, {
         v: 1,
         type: 'announce',
@@ -375,12 +392,9 @@ export class Coordinator {
   private async finish(down: Map<string, number>): Promise<void> {
     const { link, aggregator } = this.o;
     for (const c of this.o.clients) {
-      const bytes = await link.send(c.id, {
-        v: 1,
-        type: 'finish',
-        clientId: c.id,
-        catchUp: aggregator.catchUpFor(this.clientRound.get(c.id)!),
-      });
+      const catchUp = aggregator.catchUpFor(this.clientRound.get(c.id)!);
+      this.countCatchUp(catchUp);
+      const bytes = await link.send(c.id, { v: 1, type: 'finish', clientId: c.id, catchUp });
       this.clientRound.set(c.id, aggregator.round);
       down.set(c.id, (down.get(c.id) ?? 0) + bytes);
     }

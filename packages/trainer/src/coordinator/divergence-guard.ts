@@ -13,8 +13,11 @@ export interface DivergenceContext {
 /** One closed round, as the guard sees it. */
 export interface RoundLosses {
   readonly round: number;
-  /** Each update's loss statistics (mean over its steps, and its first step's loss). */
-  readonly updates: readonly { readonly mean: number; readonly first: number }[];
+  /**
+   * Each update's loss statistics: the mean over its steps, and its first step's loss where the
+   * update carries it (protocol v2 updates carry it in round 1 only: the guard's reference).
+   */
+  readonly updates: readonly { readonly mean: number; readonly first?: number }[];
   /** Steps skipped for a non-finite loss, and steps asked for, over the round's updates. */
   readonly skippedSteps: number;
   readonly steps: number;
@@ -26,7 +29,10 @@ export interface RoundLosses {
  * Stops a run whose loss explodes, with an error that names the learning rate and what to try,
  * instead of training on silently. The reference is the loss at the start: the initial evaluation
  * when there was one, and the mean loss of the first local step of the first round's updates (the
- * starting θ on training batches). A round diverges when its mean training loss or its held-out
+ * starting θ on training batches: a client sends its first step's loss in round 1, the rest of
+ * the run only the mean). Not the first round's mean over all its steps: with Non-IID data a
+ * client's loss falls fast within its local steps, and a reference that low makes a later round
+ * of other clients look like divergence. A round diverges when its mean training loss or its held-out
  * loss is non-finite or above `factor` × that reference, or when more than half its steps were
  * skipped for a non-finite loss.
  */
@@ -54,7 +60,9 @@ export class DivergenceGuard {
 
   /** Throws `MEERKAT_DIVERGED` when the round diverged. */
   check(r: RoundLosses): void {
-    const firsts = r.updates.map((u) => u.first).filter(Number.isFinite);
+    const firsts = r.updates
+      .map((u) => u.first)
+      .filter((x): x is number => x !== undefined && Number.isFinite(x));
     if (this.startTrain === null && firsts.length > 0) this.startTrain = mean(firsts);
     const trainLoss = r.updates.length === 0 ? null : mean(r.updates.map((u) => u.mean));
     const { factor } = this.context;

@@ -6,8 +6,9 @@ import {
   U32_MAX,
 } from './field-checks.js';
 import type { FrameReader, FrameWriter } from './frame-io.js';
+import { catchUpSourceV2Value } from './frame-sizes.js';
 import { openFrameV2, startFrameV2 } from './frame-v2.js';
-import type { JoinV2, LossStatsV2, MessageV2, UpdateV2 } from './messages-v2.js';
+import type { CatchUpSourceV2, JoinV2, LossStatsV2, MessageV2, UpdateV2 } from './messages-v2.js';
 import { protocolError } from './protocol-error.js';
 import { parseRunDescriptorJson, runDescriptorJson } from './run-descriptor-json.js';
 
@@ -18,11 +19,12 @@ import { parseRunDescriptorJson, runDescriptorJson } from './run-descriptor-json
  *   join (1)      versions count V, V versions (strictly ascending, 1–255), numSamples (≥ 1),
  *                 round of the θ held
  *   welcome (2)   chosen version, descriptor length L, L bytes of UTF-8 JSON (run-descriptor-json.ts)
- *   announce (3)  round, steps (≥ 1), cursor epoch, cursor position, thetaRound
+ *   announce (3)  round, steps (≥ 1), cursor epoch, cursor position, catch-up source
+ *                 (0 = none, 1 = θ snapshot, 2 + from = round logs from `from`; < round)
  *   update (4)    round, scalar count n, n × f32 g, flags u8, then as flagged:
  *                 [f32 loss mean] [f32 loss first] [f32 loss last]
  *                 [forwardPasses, skippedSteps] [delta count k, k × f32 delta]
- *   finish (5)    the final round
+ *   finish (5)    the final round, catch-up source (as in announce)
  *
  * Rounds are < 2^32 (deriveSeed's range). Loss statistics are float32 on the wire: decoding
  * gives `Math.fround` of what was encoded; g and delta are Float32Arrays and travel exactly.
@@ -55,6 +57,27 @@ export function updateV2Flags(m: Omit<UpdateV2, 'type' | 'clientId'>): number {
   if (m.counters !== undefined) flags |= F.counters;
   if (m.delta !== undefined) flags |= F.delta;
   return flags;
+}
+
+/** The varint of a catch-up source: 0 none, 1 θ snapshot, 2 + from for logs from `from` < round. */
+function catchUpSourceTag(what: string, c: CatchUpSourceV2, round: number): number {
+  if (c?.kind !== 'none' && c?.kind !== 'theta' && c?.kind !== 'logs') {
+    throw protocolError(`${what}: catchUp must be none, logs or theta`);
+  }
+  if (c.kind === 'logs') checkInteger(`${what}: catchUp.from`, c.from, 0, round - 1);
+  return catchUpSourceV2Value(c);
+}
+
+function catchUpSourceOfTag(what: string, tag: number, round: number): CatchUpSourceV2 {
+  if (tag === 0) return { kind: 'none' };
+  if (tag === 1) return { kind: 'theta' };
+  const from = tag - 2;
+  if (from >= round) {
+    throw protocolError(
+      `v2 ${what} frame: round logs from round ${from}, not before round ${round}`,
+    );
+  }
+  return { kind: 'logs', from };
 }
 
 function writeJoin(out: FrameWriter, m: JoinV2): void {
@@ -137,13 +160,13 @@ export function encodeMessageV2(message: MessageV2): Uint8Array {
       checkInteger('announce: steps', m.steps, 1, U32_MAX);
       checkInteger('announce: cursor.epoch', m.cursor.epoch, 0, Number.MAX_SAFE_INTEGER);
       checkInteger('announce: cursor.position', m.cursor.position, 0, Number.MAX_SAFE_INTEGER);
-      checkInteger('announce: thetaRound', m.thetaRound, 0, U32_MAX);
+      const source = catchUpSourceTag('announce', m.catchUp, m.round);
       const out = startFrameV2('announce');
       out.varint(m.round);
       out.varint(m.steps);
       out.varint(m.cursor.epoch);
       out.varint(m.cursor.position);
-      out.varint(m.thetaRound);
+      out.varint(source);
       return out.finishWithCrc32();
     }
     case 'update': {
@@ -154,8 +177,10 @@ export function encodeMessageV2(message: MessageV2): Uint8Array {
     }
     case 'finish': {
       checkInteger('finish: round', message.round, 0, U32_MAX);
+      const source = catchUpSourceTag('finish', message.catchUp, message.round);
       const out = startFrameV2('finish');
       out.varint(message.round);
+      out.varint(source);
       return out.finishWithCrc32();
     }
     default:
@@ -255,23 +280,26 @@ export function decodeMessageV2(bytes: Uint8Array, clientId: string): MessageV2 
       if (steps === 0) throw protocolError('v2 announce frame: steps is 0');
       const epoch = body.varint('cursor epoch');
       const position = body.varint('cursor position');
-      const thetaRound = body.varint('thetaRound', U32_MAX);
+      const catchUp = catchUpSourceOfTag('announce', body.varint('catch-up source'), round);
       message = {
         type: 'announce',
         clientId,
         round,
         steps,
         cursor: { epoch, position },
-        thetaRound,
+        catchUp,
       };
       break;
     }
     case 'update':
       message = readUpdate(body, clientId);
       break;
-    case 'finish':
-      message = { type: 'finish', clientId, round: body.varint('round', U32_MAX) };
+    case 'finish': {
+      const round = body.varint('round', U32_MAX);
+      const catchUp = catchUpSourceOfTag('finish', body.varint('catch-up source'), round);
+      message = { type: 'finish', clientId, round, catchUp };
       break;
+    }
     default:
       throw protocolError(
         `a v2 ${type} frame is broadcast data, not a per-client message: decode it with ${

@@ -1,6 +1,7 @@
 import { FRAME_V2_OVERHEAD_BYTES } from './frame-v2.js';
 import type {
   AnnounceV2,
+  CatchUpSourceV2,
   FinishV2,
   JoinV2,
   RosterV2,
@@ -21,17 +22,18 @@ import { varintLength as v } from './varint.js';
  * |-----------|------------------------------------------------------------------------------|
  * | join      | 9 + v(V) + Σ v(version) + v(numSamples) + v(round)                           |
  * | welcome   | 9 + v(version) + v(L) + L, L = UTF-8 bytes of the descriptor JSON           |
- * | announce  | 9 + v(round) + v(steps) + v(epoch) + v(position) + v(thetaRound)             |
+ * | announce  | 9 + v(round) + v(steps) + v(epoch) + v(position) + v(source)                 |
  * | update    | 9 + v(round) + v(n) + 4n + 1 [+ 4 mean] [+ 4 first] [+ 4 last]              |
  * |           |   [+ v(forwardPasses) + v(skippedSteps)] [+ v(k) + 4k delta]                 |
- * | finish    | 9 + v(round)                                                                 |
+ * | finish    | 9 + v(round) + v(source)                                                     |
  * | round log | 9 + v(round) + v(P) + Σ_c (v(index_c) + v(steps_c)) + 4·d·Σ_c steps_c       |
  * | theta     | 9 + v(round) + v(k) + 4k                                                     |
  * | roster    | 9 + v(from) + v(C) + Σ_c (v(L_c) + L_c + v(numSamples_c)), L_c = id bytes  |
  *
  * n = steps × directions. A ZO update of 10 steps, 1 direction, round < 128: 52 B without loss
- * statistics, 56 B with the loss mean, 64 B with mean, first and last (66 B with the counters
- * too); its g alone is 40 B. (v1: 237–286 B, float64 g and a JSON header.)
+ * statistics, 56 B with the loss mean (what `updateV2FromMessage` sends for a `TrainingClient`),
+ * 64 B with mean, first and last (`lossFirstLast`; 66 B with the counters too); its g alone is
+ * 40 B. (v1: 237–286 B, float64 g and a JSON header.)
  */
 
 /** 9 + v(V) + Σ v(version) + v(numSamples) + v(round). */
@@ -47,9 +49,17 @@ export function welcomeV2ByteLength(m: Pick<WelcomeV2, 'version' | 'run'>): numb
   return FRAME_V2_OVERHEAD_BYTES + v(m.version) + v(L) + L;
 }
 
-/** 9 + v(round) + v(steps) + v(epoch) + v(position) + v(thetaRound). */
+/**
+ * The varint a catch-up source is written as: 0 none, 1 θ snapshot, 2 + from round logs (so
+ * v(source) is 1 byte while from < 126).
+ */
+export function catchUpSourceV2Value(c: CatchUpSourceV2): number {
+  return c.kind === 'none' ? 0 : c.kind === 'theta' ? 1 : 2 + c.from;
+}
+
+/** 9 + v(round) + v(steps) + v(epoch) + v(position) + v(source). */
 export function announceV2ByteLength(
-  m: Pick<AnnounceV2, 'round' | 'steps' | 'cursor' | 'thetaRound'>,
+  m: Pick<AnnounceV2, 'round' | 'steps' | 'cursor' | 'catchUp'>,
 ): number {
   return (
     FRAME_V2_OVERHEAD_BYTES +
@@ -57,7 +67,7 @@ export function announceV2ByteLength(
     v(m.steps) +
     v(m.cursor.epoch) +
     v(m.cursor.position) +
-    v(m.thetaRound)
+    v(catchUpSourceV2Value(m.catchUp))
   );
 }
 
@@ -77,9 +87,9 @@ export function updateV2ByteLength(
   return bytes;
 }
 
-/** 9 + v(round). */
-export function finishV2ByteLength(m: Pick<FinishV2, 'round'>): number {
-  return FRAME_V2_OVERHEAD_BYTES + v(m.round);
+/** 9 + v(round) + v(source). */
+export function finishV2ByteLength(m: Pick<FinishV2, 'round' | 'catchUp'>): number {
+  return FRAME_V2_OVERHEAD_BYTES + v(m.round) + v(catchUpSourceV2Value(m.catchUp));
 }
 
 /** 9 + v(round) + v(P) + Σ (v(index) + v(steps)) + 4·(Σ steps)·d (= 4 per g value). */
@@ -91,8 +101,12 @@ export function roundLogV2ByteLength(log: RoundLogV2): number {
 
 /** 9 + v(round) + v(k) + 4k. */
 export function thetaV2ByteLength(frame: ThetaV2): number {
-  const k = frame.theta.length;
-  return FRAME_V2_OVERHEAD_BYTES + v(frame.round) + v(k) + 4 * k;
+  return thetaV2ByteLengthOf(frame.round, frame.theta.length);
+}
+
+/** 9 + v(round) + v(k) + 4k: the θ frame of `k` values before it is built. */
+export function thetaV2ByteLengthOf(round: number, k: number): number {
+  return FRAME_V2_OVERHEAD_BYTES + v(round) + v(k) + 4 * k;
 }
 
 /** 9 + v(from) + v(C) + Σ (v(L) + L + v(numSamples)). */

@@ -52,12 +52,23 @@ export interface AnnounceV2 {
   readonly steps: number;
   /** Where the client's data cursor stands (gradip `ClientDataCursor` state). */
   readonly cursor: { readonly epoch: number; readonly position: number };
-  /**
-   * The round of the θ the client must hold before its steps: it replays the round logs up to
-   * it, or installs a θ frame of this round.
-   */
-  readonly thetaRound: number;
+  /** How the client reaches θ of `round` before its steps. */
+  readonly catchUp: CatchUpSourceV2;
 }
+
+/**
+ * Where a client that is behind finds what brings it to θ of the announced round. Nothing of it
+ * travels in the per-client frame: the round logs sit once on the broadcast stream, the θ
+ * snapshot once in the object store (round-log-v2.ts, theta-frame-v2.ts).
+ *   - `none`: the client holds θ of this round already;
+ *   - `logs`: replay the round logs of rounds `from` … round − 1;
+ *   - `theta`: install the θ snapshot of this round.
+ * On the wire one varint: 0 = none, 1 = theta, 2 + from = logs.
+ */
+export type CatchUpSourceV2 =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'logs'; readonly from: number }
+  | { readonly kind: 'theta' };
 
 /** client → coordinator: the result of a round's local steps. */
 export interface UpdateV2 {
@@ -77,6 +88,8 @@ export interface FinishV2 {
   readonly type: 'finish';
   readonly clientId: string;
   readonly round: number;
+  /** How the client reaches θ of `round`. */
+  readonly catchUp: CatchUpSourceV2;
 }
 
 /** The per-client messages of v2 (frame types 1–5). */

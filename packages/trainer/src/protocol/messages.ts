@@ -95,8 +95,13 @@ export interface UpdateMessage {
   readonly g: Float64Array;
   /** First-order: θ_c − θ^r (k values). Empty for ZO updates. */
   readonly delta: Float32Array;
-  /** Mean, first and last training loss over the round's steps. */
-  readonly loss: { readonly mean: number; readonly first: number; readonly last: number };
+  /**
+   * Training loss over the round's local steps: the mean, and the loss of the first and last step.
+   * A `TrainingClient` fills all three and a v1 frame carries them; a v2 update carries the mean
+   * only (`updateV2FromMessage`), so an update the coordinator got as a v2 frame has no first/last
+   * (left out rather than made up from the mean). Only the mean is relied on (metrics, divergence).
+   */
+  readonly loss: { readonly mean: number; readonly first?: number; readonly last?: number };
   readonly forwardPasses: number;
   /** Steps whose loss was not finite (uploaded as g = 0). */
   readonly skippedSteps: number;

@@ -12,6 +12,20 @@ export interface CoordinatorLink {
   send(clientId: string, message: DownlinkMessage): Promise<number>;
   /** The next message from any client, in arrival order. */
   receive(): Promise<Received<UplinkMessage>>;
+  /**
+   * How the clients sent an announce or finish since the last call catch up (a transport that
+   * stores catch-ups once for everyone, and may turn round logs into a θ snapshot, says so;
+   * without it the coordinator counts the catch-ups it sent).
+   */
+  takeCatchUpCounts?(): CatchUpCounts;
+}
+
+/** Catch-ups by kind, and the bytes the clients fetch for them (0 when they travel inline). */
+export interface CatchUpCounts {
+  none: number;
+  logs: number;
+  theta: number;
+  bytes: number;
 }
 
 /** A client's side of a transport. */

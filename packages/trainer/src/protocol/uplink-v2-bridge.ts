@@ -16,7 +16,11 @@ import { protocolError } from './protocol-error.js';
  *   - The counters are left out when they are what a ZO update without skipped steps has (no delta,
  *     `skippedSteps` 0, `forwardPasses` = 2 per scalar: the two-point estimate) and read back as
  *     those values; any other update carries them.
- *   - The coordinator needs the loss mean, first and last: a v2 update without them is refused.
+ *   - The loss statistics are the mean only (flags 0x01; 56 B for a ZO update of 10 steps, 1
+ *     direction), and in round 1 the first step's loss too (flags 0x03, 60 B): the divergence
+ *     guard's reference. First and last travel only when asked for (`lossFirstLast`, +8 B).
+ *     The coordinator accepts an update with the mean, with or without first/last, and refuses
+ *     one without a mean.
  */
 
 /** Forward passes per g scalar that an update without counters stands for (two-point estimate). */
@@ -31,13 +35,30 @@ function float32Value(what: string, value: number): number {
   return value;
 }
 
+/** How `updateV2FromMessage` writes an update. */
+export interface UpdateV2Options {
+  /**
+   * Also send the loss of the first and last step, where the message has them (+4 B each, flags
+   * 0x07). Default false: the loss mean, and in round 1 (`round` 0) the first step's loss too
+   * (+4 B, flags 0x03), which is the coordinator's divergence reference (the loss of the starting
+   * θ on training batches).
+   */
+  readonly lossFirstLast?: boolean;
+}
+
 /** The v2 update of a v1 update message (client side); the client id stays the subject's. */
-export function updateV2FromMessage(m: UpdateMessage): UpdateV2 {
+export function updateV2FromMessage(m: UpdateMessage, options: UpdateV2Options = {}): UpdateV2 {
   for (let i = 0; i < m.g.length; i++) float32Value(`update: g[${i}]`, m.g[i]!);
+  const { first, last } = m.loss;
+  const sendFirst = options.lossFirstLast === true || m.round === 0;
   const loss = {
     mean: float32Value('update: loss.mean', m.loss.mean),
-    first: float32Value('update: loss.first', m.loss.first),
-    last: float32Value('update: loss.last', m.loss.last),
+    ...(sendFirst && first !== undefined
+      ? { first: float32Value('update: loss.first', first) }
+      : {}),
+    ...(options.lossFirstLast === true && last !== undefined
+      ? { last: float32Value('update: loss.last', last) }
+      : {}),
   };
   const hasDelta = m.delta.length > 0;
   const defaultCounters =
@@ -59,14 +80,16 @@ export function updateV2FromMessage(m: UpdateMessage): UpdateV2 {
 
 /**
  * The v1 update message of a decoded v2 update (coordinator side), with the `numSamples` of the
- * client's join. A v2 update without loss mean, first and last is `MEERKAT_PROTOCOL`.
+ * client's join. A v2 update without the loss mean is `MEERKAT_PROTOCOL`; first and last are
+ * passed on when the frame has them and otherwise left out (not filled from the mean: that would
+ * claim a step loss nobody measured).
  */
 export function updateMessageFromV2(u: UpdateV2, numSamples: number): UpdateMessage {
   checkInteger(`update of ${u.clientId}: numSamples (from its join)`, numSamples, 1, 2 ** 53 - 1);
   const loss = u.loss;
-  if (loss === undefined || loss.first === undefined || loss.last === undefined) {
+  if (loss === undefined) {
     throw protocolError(
-      `v2 update of ${u.clientId} for round ${u.round}: the coordinator needs the loss mean, first and last (flags 0x07)`,
+      `v2 update of ${u.clientId} for round ${u.round}: the coordinator needs the loss mean (flag 0x01)`,
     );
   }
   return {
@@ -77,7 +100,11 @@ export function updateMessageFromV2(u: UpdateV2, numSamples: number): UpdateMess
     numSamples,
     g: Float64Array.from(u.g),
     delta: u.delta ?? new Float32Array(0),
-    loss: { mean: loss.mean, first: loss.first, last: loss.last },
+    loss: {
+      mean: loss.mean,
+      ...(loss.first === undefined ? {} : { first: loss.first }),
+      ...(loss.last === undefined ? {} : { last: loss.last }),
+    },
     forwardPasses: u.counters?.forwardPasses ?? ZO_FORWARD_PASSES_PER_SCALAR * u.g.length,
     skippedSteps: u.counters?.skippedSteps ?? 0,
   };

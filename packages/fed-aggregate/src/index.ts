@@ -50,7 +50,12 @@ export {
   formatPartitionStats,
   type PartitionStats,
 } from './partition-stats.js';
-export { applyReplayLog, checkReplayLog, type ReplayLog } from './replay-log.js';
+export {
+  applyReplayLog,
+  applyReplayLogAsync,
+  checkReplayLog,
+  type ReplayLog,
+} from './replay-log.js';
 export {
   decodeReplayLog,
   encodeReplayLog,

@@ -1,6 +1,8 @@
 import {
   addStepDirections,
+  addStepDirectionsAsync,
   type DirectionDistribution,
+  type DirectionRangeFill,
   type StepRecord,
 } from '@meerkat/zo-estimator';
 import { FedAggregateError } from './errors.js';
@@ -114,6 +116,33 @@ export function replayLogStep(log: ReplayLog, i: number): StepRecord {
  * replaying the log run this same function, so they are bit-identical. Rounding: each direction
  * adds in float64 and rounds to float32 once per coordinate.
  */
+/**
+ * `applyReplayLog` with the directions from an asynchronous range filler (a `DirectionPool`'s
+ * `fillRange`, `scratch` from its `allocate`): the same θ bit for bit (zo-estimator's
+ * `addStepDirectionsAsync`), the draws shared by the pool's threads.
+ */
+export async function applyReplayLogAsync(
+  theta: Float32Array,
+  log: ReplayLog,
+  fillRange: DirectionRangeFill,
+  scratch: Float32Array,
+): Promise<Float32Array> {
+  checkReplayLog(log);
+  const { lr, directions, distribution, p } = log;
+  for (let i = 0; i < p.length; i++) {
+    await addStepDirectionsAsync(
+      theta,
+      replayLogStep(log, i),
+      -lr * p[i]!,
+      directions,
+      distribution,
+      fillRange,
+      scratch,
+    );
+  }
+  return theta;
+}
+
 export function applyReplayLog(
   theta: Float32Array,
   log: ReplayLog,

@@ -117,6 +117,7 @@ async function bundle() {
         'export { deriveSeed, fillDirection, fillDirectionRange, ZoOptimizer } from',
         "  '@meerkat/zo-estimator';",
         "export { crc32 } from '@meerkat/seeded';",
+        "export { createDirectionPool } from '@meerkat/zo-estimator/node';",
       ].join('\n'),
       resolveDir: pkg,
       loader: 'ts',
@@ -449,9 +450,13 @@ async function main() {
   const link = transport.coordinator();
   await link.ready();
   const theta0 = new Float32Array(k);
+  // The aggregation's directions on one thread per core (used from k = 65,536), as serve-run's
+  // coordinator does with its plan's pool.
+  const directionPool = m.createDirectionPool({ threads: cores });
   aggregator = m.ZoAggregator.create(
     { runSeed: 1n, lr, directions: DIRECTIONS, participation: { fraction: participation } },
     theta0,
+    { directionPool },
   );
 
   // Children: a contiguous slice of the clients each. Any child that exits before the end with a
@@ -629,7 +634,7 @@ async function main() {
       updates++;
     }
     const c0 = performance.now();
-    const { log } = aggregator.closeRound();
+    const { log } = await aggregator.closeRound();
     const c1 = performance.now();
     c.closeRoundMs = c1 - c0;
     // A transport that serves the catch-up itself gets each round's log once, as serve-run
@@ -850,6 +855,7 @@ async function main() {
       await transport.close();
       await nc.close();
       await fx.close();
+      await directionPool.close();
     })(),
     15_000,
     'closing the coordinator and the server',

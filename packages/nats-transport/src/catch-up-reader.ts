@@ -110,29 +110,37 @@ export class CatchUpReader {
     return log;
   }
 
-  /** θ of `round` from the object store: a v2 θ frame (CRC-32) of the run's k values. */
+  /**
+   * θ of `round`: a v2 θ frame (CRC-32) of the run's k values, from the broadcast stream (one
+   * direct get) or, when it was too large for a message, from the object store.
+   */
   async theta(run: RunDescriptor, round: number): Promise<{ theta: Float32Array; bytes: number }> {
+    const jsm = await broadcastReader(this.nc);
+    const message = await lastOnBroadcast(jsm, this.subjects, this.subjects.thetaSnapshot(round));
     const name = this.subjects.thetaObject(round);
-    const frame = await retryDuringFailover(async () => {
-      this.objects ??= new Objm(this.nc).open(this.subjects.objectBucket);
-      try {
-        return await (await this.objects).getBlob(name);
-      } catch (e) {
-        this.objects = null; // opened again on the next try
-        throw e;
-      }
-    });
+    const frame =
+      message !== null
+        ? new Uint8Array(message.data)
+        : await retryDuringFailover(async () => {
+            this.objects ??= new Objm(this.nc).open(this.subjects.objectBucket);
+            try {
+              return await (await this.objects).getBlob(name);
+            } catch (e) {
+              this.objects = null; // opened again on the next try
+              throw e;
+            }
+          });
     if (frame === null) {
       throw new MeerkatError(
         'MEERKAT_PROTOCOL',
-        `The object store of run ${this.subjects.run} has no θ snapshot ${name}.`,
+        `Run ${this.subjects.run} has no θ snapshot of round ${round} (neither ${this.subjects.thetaSnapshot(round)} on the broadcast stream nor ${name} in the object store).`,
       );
     }
     const snapshot = decodeThetaV2(frame);
     if (snapshot.round !== round || snapshot.theta.length !== run.k) {
       throw new MeerkatError(
         'MEERKAT_PROTOCOL',
-        `θ snapshot ${name} holds round ${snapshot.round} with ${snapshot.theta.length} values; expected round ${round} with k = ${run.k}.`,
+        `θ snapshot of round ${round} holds round ${snapshot.round} with ${snapshot.theta.length} values; expected k = ${run.k}.`,
       );
     }
     return { theta: snapshot.theta, bytes: frame.length };

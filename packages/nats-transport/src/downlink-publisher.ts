@@ -14,7 +14,7 @@ import {
   type RunDescriptor,
   roundLogV2FromReplayLog,
 } from '@meerkat/trainer';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { broadcastReader, ROSTER_BLOCK_ENTRIES, readRosterBlocks } from './broadcast-reads.js';
@@ -24,8 +24,10 @@ import { isMissingBucketError } from './manifest-store.js';
 import { MASK_CHUNK_BYTES } from './mask-object.js';
 import type { RunSubjects } from './subjects.js';
 
-/** θ snapshots kept in the object store: the newest two (a straggler may still read the older). */
+/** θ snapshots kept: the newest two (a straggler may still read the older). */
 const SNAPSHOTS_KEPT = 2;
+/** Bytes left under the server's max payload for a snapshot message's headers. */
+const SNAPSHOT_HEADROOM = 4096;
 
 export interface DownlinkPublisherOptions {
   readonly nc: NatsConnection;
@@ -50,8 +52,9 @@ export interface DownlinkPublisherOptions {
  *   - the roster they index into: v2 roster frames on `bcast.roster.<block>` (4,096 clients a
  *     block, ≤ 280 kB at 64-character ids), in join order, reloaded
  *     by a restarted coordinator so indices never move;
- *   - θ snapshots: v2 θ frames (CRC-32) as `theta-<round>` in the run's object store, written
- *     when a client first needs one, the newest two kept.
+ *   - θ snapshots: v2 θ frames (CRC-32) on `bcast.theta.<round>` when they fit in a message
+ *     (k ≲ 260,000 at the default 1 MiB payload), else as `theta-<round>` in the run's object
+ *     store; written when a client first needs one, the newest two kept.
  *
  * `sourceFor` turns the trainer's catch-up (logs or θ) into where the client finds it, applying
  * the catch-up rule (`chooseCatchUp`: bytes and replay draws against a θ download).
@@ -167,8 +170,11 @@ export class DownlinkPublisher {
         bytes: await this.snapshot(catchUp.round, catchUp.theta),
       };
     }
-    for (const log of catchUp.logs) await this.publishRoundLog(log);
     const from = catchUp.round - catchUp.logs.length;
+    // Logs not published yet (the final round's finish comes before its round-end).
+    for (const [i, log] of catchUp.logs.entries()) {
+      if (!this.logs.has(from + i)) await this.publishRoundLog(log);
+    }
     let bytes = 0;
     let scalars = 0;
     for (let r = from; r < catchUp.round; r++) {
@@ -192,24 +198,50 @@ export class DownlinkPublisher {
     return { source: { kind: 'logs', from }, bytes };
   }
 
-  /** Stores θ of `round` once (a CRC-32-checked v2 θ frame); its frame bytes. */
+  /**
+   * Stores θ of `round` once, as a CRC-32-checked v2 θ frame: one message on the broadcast stream
+   * when it fits (a client reads it with one direct get, like a round log), else chunked in the
+   * object store. The newest two are kept. Resolves to the frame's bytes.
+   */
   private async snapshot(round: number, theta: Float32Array): Promise<number> {
     const known = this.snapshots.get(round);
     if (known !== undefined) return known;
     const frame = encodeThetaV2({ round, theta });
-    const store = await this.objectStore();
-    const name = this.options.subjects.thetaObject(round);
-    await retryDuringFailover(() =>
-      store.putBlob({ name, options: { max_chunk_size: MASK_CHUNK_BYTES } }, frame),
-    );
+    const { subjects, nc } = this.options;
+    const inMessage = frame.length <= (nc.info?.max_payload ?? 1024 * 1024) - SNAPSHOT_HEADROOM;
+    if (inMessage) {
+      await retryDuringFailover(() =>
+        jetstream(nc, { timeout: ADMIN_TIMEOUT_MS }).publish(subjects.thetaSnapshot(round), frame, {
+          msgID: `${subjects.run}/theta/${round}`,
+        }),
+      );
+    } else {
+      const store = await this.objectStore();
+      const name = subjects.thetaObject(round);
+      await retryDuringFailover(() =>
+        store.putBlob({ name, options: { max_chunk_size: MASK_CHUNK_BYTES } }, frame),
+      );
+    }
     this.snapshots.set(round, frame.length);
-    this.options.logger.log('info', 'theta-snapshot', { round, bytes: frame.length });
+    this.options.logger.log('info', 'theta-snapshot', {
+      round,
+      bytes: frame.length,
+      store: inMessage ? 'stream' : 'object-store',
+    });
     const old = [...this.snapshots.keys()].sort((a, b) => b - a).slice(SNAPSHOTS_KEPT);
     for (const r of old) {
       this.snapshots.delete(r);
-      await store.delete(this.options.subjects.thetaObject(r)).catch(() => undefined);
+      await this.dropSnapshot(r).catch(() => undefined);
     }
     return frame.length;
+  }
+
+  /** Removes an old snapshot from wherever it is (a straggler may still have read it). */
+  private async dropSnapshot(round: number): Promise<void> {
+    const { subjects, nc } = this.options;
+    const jsm = await jetstreamManager(nc, { timeout: ADMIN_TIMEOUT_MS });
+    await jsm.streams.purge(subjects.broadcastStream, { filter: subjects.thetaSnapshot(round) });
+    if (this.objects !== null) await (await this.objects).delete(subjects.thetaObject(round));
   }
 
   /** The run's object store: the mask's (publishRunManifest made it), or created here. */

@@ -20,13 +20,15 @@ export function assertNatsName(what: 'run id' | 'client id', value: string): voi
  *   meerkat.<run>.bcast.announce      round announcements            (stream BCAST)
  *   meerkat.<run>.bcast.log.<round>   round r's log, v2 frame        (stream BCAST, once)
  *   meerkat.<run>.bcast.roster.<b>    client list block b, v2 frame  (stream BCAST, latest)
+ *   meerkat.<run>.bcast.theta.<round> θ snapshot, v2 θ frame         (stream BCAST, ≤ 1 message)
  *   meerkat.<run>.bcast.hello         a coordinator (re)start epoch  (stream BCAST)
  *   meerkat.<run>.update.<clientId>   a client's uplink: join, update (stream UPDATES)
  *   meerkat.<run>.down.<clientId>     the coordinator's replies to one client: welcome,
  *                                     announce, finish (core NATS; re-sent on a new join)
  *   meerkat.<run>.presence.<clientId> a client's heartbeat           (core NATS)
  *   KV  meerkat_<run>                 manifest and run state
- *   OBJ meerkat_<run>_obj             the mask, θ snapshots `theta-<round>` (chunked, sha256)
+ *   OBJ meerkat_<run>_obj             the mask; θ snapshots too large for one message
+ *                                     (`theta-<round>`; chunked, sha256)
  */
 export class RunSubjects {
   readonly run: string;
@@ -114,7 +116,12 @@ export class RunSubjects {
     return `${this.prefix}.bcast.roster.${block}`;
   }
 
-  /** The object-store name of θ after `round` rounds. */
+  /** θ after `round` rounds on the broadcast stream (a v2 θ frame that fits in one message). */
+  thetaSnapshot(round: number): string {
+    return `${this.prefix}.bcast.theta.${round}`;
+  }
+
+  /** The object-store name of θ after `round` rounds (a frame too large for one message). */
   thetaObject(round: number): string {
     return `theta-${round}`;
   }

@@ -197,7 +197,7 @@ describe('CatchUpReader refuses bad stored catch-ups with typed errors', () => {
   it('a θ snapshot of another round, and a missing one', async () => {
     const reader = new CatchUpReader(nc, subjects);
     expect(await code(reader.theta(run, 4))).toMatch(/^MEERKAT_PROTOCOL: .*holds round 9/);
-    expect(await code(reader.theta(run, 7))).toMatch(/^MEERKAT_PROTOCOL: .*no θ snapshot theta-7/);
+    expect(await code(reader.theta(run, 7))).toMatch(/^MEERKAT_PROTOCOL: .*no θ snapshot of round 7/);
   });
 
   it('a round log that is not on the stream, and one naming a client of no roster frame', async () => {

@@ -69,6 +69,7 @@ export {
   type RoundAggregator,
   SgdAggregator,
   ZoAggregator,
+  type ZoAggregatorOptions,
 } from './coordinator/round-aggregator.js';
 export type { PolicyDetection, PolicyState, RoundPolicy } from './coordinator/round-policy.js';
 export {

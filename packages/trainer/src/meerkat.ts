@@ -214,11 +214,16 @@ function createAggregator(plan: RunPlan, checkpoint: Uint8Array | undefined): Ro
   const runSeed = BigInt(config.seed);
   const participation = { fraction: config.participation };
   if (plan.preset.optimizer === 'zo') {
+    // The clients' direction pool (a large θ) generates the aggregation's directions too: the
+    // coordinator aggregates while its in-process clients wait.
+    const { directionPool } = plan.replica;
+    const options = directionPool === undefined ? {} : { directionPool };
     return checkpoint !== undefined
-      ? ZoAggregator.fromCheckpoint(checkpoint)
+      ? ZoAggregator.fromCheckpoint(checkpoint, options)
       : ZoAggregator.create(
           { runSeed, lr: plan.lr, directions: config.directions, participation },
           plan.replica.replica.theta(),
+          options,
         );
   }
   return checkpoint !== undefined

@@ -40,6 +40,7 @@ export type { StepRecord } from './step-record.js';
 export {
   addScaledDirections,
   addStepDirections,
+  addStepDirectionsAsync,
   applyStep,
   checkUpdateOptions,
   directionScalars,

@@ -212,7 +212,7 @@ export class Coordinator {
       const { quorum } = collected;
       yield { type: 'stragglers', round: r + 1, stragglers, answered: updates.size, quorum };
     }
-    const { theta, log } = aggregator.closeRound();
+    const { theta, log } = await aggregator.closeRound();
     this.o.onTheta?.(theta);
     const detection = policy.onRoundClosed();
     if (detection !== null) yield { type: 'detection-verdicts', round: r + 1, detection };

@@ -4,6 +4,7 @@ import {
   type Participation,
   sampleClients,
 } from '@meerkat/fed-aggregate';
+import { DEFAULT_DIRECTION_POOL_THRESHOLD, type DirectionPool } from '@meerkat/zo-estimator';
 import { MeerkatError } from '../errors.js';
 import type { CatchUp, UpdateMessage } from '../protocol/messages.js';
 
@@ -24,30 +25,56 @@ export interface RoundAggregator {
   openRound(steps: ReadonlyMap<string, number>): readonly Assignment[];
   submit(update: UpdateMessage): void;
   /** θ^{r+1}, and the encoded replay log of the round (null for first-order aggregation). */
-  closeRound(): { theta: Float32Array; log: Uint8Array | null };
+  closeRound(): Promise<{ theta: Float32Array; log: Uint8Array | null }>;
   /** How a client holding θ of `clientRound` reaches the current θ. */
   catchUpFor(clientRound: number): CatchUp;
   checkpoint(): Uint8Array;
 }
 
+/** Options of `ZoAggregator.create` / `fromCheckpoint`. */
+export interface ZoAggregatorOptions {
+  /** Threads for the aggregation's direction generation (used from k ≥ 65,536). */
+  readonly directionPool?: DirectionPool;
+}
+
+function poolFor(k: number, options: ZoAggregatorOptions): DirectionPool | undefined {
+  return k >= DEFAULT_DIRECTION_POOL_THRESHOLD ? options.directionPool : undefined;
+}
+
 /** ZO aggregation: fed-aggregate's FederatedServer (virtual-path replay, replay-log downlink). */
 export class ZoAggregator implements RoundAggregator {
-  private constructor(private readonly server: FederatedServer) {}
+  /** Encoded replay logs by round: a catch-up of many clients encodes each log once. */
+  private readonly encodedLogs = new Map<number, Uint8Array>();
+  /** The pool's buffer for one direction (allocated at the first pooled close). */
+  private poolScratch: Float32Array | undefined;
 
+  private constructor(
+    private readonly server: FederatedServer,
+    private readonly pool: DirectionPool | undefined,
+  ) {}
+
+  /**
+   * A ZO aggregator at θ⁰. With `directionPool` (and k ≥ `DEFAULT_DIRECTION_POOL_THRESHOLD`) a
+   * round's aggregation generates its directions on the pool's threads (the same θ bit for bit);
+   * the caller closes the pool.
+   */
   static create(
     config: { runSeed: bigint; lr: number; directions: number; participation: Participation },
     theta0: Float32Array,
+    options: ZoAggregatorOptions = {},
   ): ZoAggregator {
     return new ZoAggregator(
       new FederatedServer(
         { ...config, distribution: 'gaussian', localSteps: 1, retainLogs: 32 },
         theta0,
       ),
+      poolFor(theta0.length, options),
     );
   }
 
-  static fromCheckpoint(bytes: Uint8Array): ZoAggregator {
-    return new ZoAggregator(FederatedServer.fromCheckpoint(bytes));
+  static fromCheckpoint(bytes: Uint8Array, options: ZoAggregatorOptions = {}): ZoAggregator {
+    const server = FederatedServer.fromCheckpoint(bytes);
+    return new ZoAggregator(server, poolFor(server.theta.length, options));
   }
 
   get round(): number {
@@ -89,8 +116,17 @@ export class ZoAggregator implements RoundAggregator {
     }
   }
 
-  closeRound(): { theta: Float32Array; log: Uint8Array } {
-    const { theta, log } = this.server.closeRound();
+  async closeRound(): Promise<{ theta: Float32Array; log: Uint8Array }> {
+    const pool = this.pool;
+    if (pool === undefined) {
+      const { theta, log } = this.server.closeRound();
+      return { theta, log: encodeReplayLog(log) };
+    }
+    this.poolScratch ??= pool.allocate(this.server.theta.length);
+    const { theta, log } = await this.server.closeRoundAsync(
+      (seed, out, from, options) => pool.fillRange(seed, out, from, options),
+      this.poolScratch,
+    );
     return { theta, log: encodeReplayLog(log) };
   }
 
@@ -99,17 +135,27 @@ export class ZoAggregator implements RoundAggregator {
     const plan = this.server.planCatchUp(clientRound);
     if (plan.kind === 'replay') {
       if (plan.rounds.length === 0) return { kind: 'none', round };
-      return {
-        kind: 'logs',
-        round,
-        logs: plan.rounds.map((r) => encodeReplayLog(this.server.logOf(r)!)),
-      };
+      return { kind: 'logs', round, logs: plan.rounds.map((r) => this.encodedLog(r)) };
     }
     return { kind: 'theta', round, theta: this.server.theta };
   }
 
   checkpoint(): Uint8Array {
     return this.server.checkpoint();
+  }
+
+  /** Round r's replay log, encoded once (the server keeps it while it retains the round). */
+  private encodedLog(r: number): Uint8Array {
+    let bytes = this.encodedLogs.get(r);
+    if (bytes === undefined) {
+      bytes = encodeReplayLog(this.server.logOf(r)!);
+      this.encodedLogs.set(r, bytes);
+      const retained = new Set(this.server.retainedLogRounds);
+      for (const old of this.encodedLogs.keys()) {
+        if (!retained.has(old)) this.encodedLogs.delete(old);
+      }
+    }
+    return bytes;
   }
 }
 
@@ -203,7 +249,7 @@ export class SgdAggregator implements RoundAggregator {
     this.updates.set(u.clientId, u);
   }
 
-  closeRound(): { theta: Float32Array; log: null } {
+  async closeRound(): Promise<{ theta: Float32Array; log: null }> {
     const ids = [...this.updates.keys()].sort();
     const total = ids.reduce((s, id) => s + this.updates.get(id)!.numSamples, 0);
     if (ids.length > 0) {

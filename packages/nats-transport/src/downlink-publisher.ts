@@ -160,6 +160,18 @@ export class DownlinkPublisher {
     return chosen;
   }
 
+  /**
+   * A θ snapshot of `round` from `thetaOf` (θ after the last closed round, so `round` must be the
+   * open one), as a catch-up source; null without `thetaOf`. For a client that restarted behind
+   * what its announce named.
+   */
+  async thetaSource(round: number): Promise<CatchUpSourceV2 | null> {
+    const theta = this.options.thetaOf?.();
+    if (theta === undefined || theta.length !== this.requireRun().k) return null;
+    await this.snapshot(round, theta);
+    return { kind: 'theta' };
+  }
+
   private async choose(catchUp: CatchUp): Promise<{ source: CatchUpSourceV2; bytes: number }> {
     if (catchUp.kind === 'none' || (catchUp.kind === 'logs' && catchUp.logs.length === 0)) {
       return { source: { kind: 'none' }, bytes: 0 };

@@ -1,4 +1,5 @@
 import type {
+  AnnounceMessage,
   ClientLink,
   CoordinatorLink,
   DownlinkMessage,
@@ -282,7 +283,10 @@ export class NatsTransport implements Transport {
     let announced = true; // set to false by startAfter (a resumed coordinator)
     const held: Item[] = [];
     /** The last announce sent to each client (re-sent when it re-joins without its update). */
-    const lastAnnounce = new Map<string, { round: number; steps: number; bytes: Uint8Array }>();
+    const lastAnnounce = new Map<
+      string,
+      { round: number; steps: number; bytes: Uint8Array; message: AnnounceMessage }
+    >();
     const context = {
       versions,
       expectedShape: (clientId: string, round: number): UpdateShape | undefined => {
@@ -302,6 +306,28 @@ export class NatsTransport implements Transport {
     const welcomed = new Map<string, number>();
     /** A resumed session ignores joins published before it started: live clients join again. */
     let staleJoinsUpTo = 0;
+
+    /** A v2 announce sent again with a θ snapshot of its round as the catch-up. */
+    const resendWithSnapshot = async (
+      clientId: string,
+      last: { round: number; message: AnnounceMessage },
+    ) => {
+      const snapshot =
+        last.round === currentRound ? await downlinkStore.thetaSource(last.round) : null;
+      if (snapshot === null) {
+        log.log('warn', 'announce-not-resent', {
+          clientId,
+          round: last.round,
+          reason: 'no θ snapshot of the round (no thetaOf, or the round is closed)',
+        });
+        return;
+      }
+      nc.publish(
+        subjects.down(clientId),
+        encodeMessageV2(announceV2FromMessage(last.message, snapshot)),
+      );
+      log.log('info', 'announce-resent', { clientId, round: last.round, catchUp: 'theta' });
+    };
 
     const reject = (
       reason: UplinkRejection,
@@ -405,8 +431,19 @@ export class NatsTransport implements Transport {
           if (welcome !== undefined) nc.publish(subjects.down(m.clientId), welcome);
           const last = lastAnnounce.get(m.clientId);
           if (last !== undefined && seenUpdates.get(last.round)?.has(m.clientId) !== true) {
-            nc.publish(subjects.down(m.clientId), last.bytes);
-            log.log('info', 'announce-resent', { clientId: m.clientId, round: last.round });
+            if (welcomed.get(m.clientId) === 2 && m.round < last.round) {
+              // Restarted behind the catch-up its announce named (e.g. a fedavg-sgd client, which
+              // has no round logs to replay at start): the announce again, pointing to θ.
+              void resendWithSnapshot(m.clientId, last).catch((e: unknown) =>
+                log.log('error', 'announce-resend-failed', {
+                  clientId: m.clientId,
+                  error: String(e),
+                }),
+              );
+            } else {
+              nc.publish(subjects.down(m.clientId), last.bytes);
+              log.log('info', 'announce-resent', { clientId: m.clientId, round: last.round });
+            }
           }
           reject('duplicate', `${m.clientId} joined this coordinator session already`, {
             subject,
@@ -569,7 +606,12 @@ export class NatsTransport implements Transport {
         }
         if (message.type === 'announce') {
           currentRound = Math.max(currentRound, message.round);
-          lastAnnounce.set(clientId, { round: message.round, steps: message.steps, bytes });
+          lastAnnounce.set(clientId, {
+            round: message.round,
+            steps: message.steps,
+            bytes,
+            message,
+          });
           if (!announced) releaseHeld();
         }
         return bytes.length + fetched;

@@ -7,21 +7,27 @@ const CLIENTS = ['client-000', 'client-001', 'client-002', 'client-003'];
 const OVERRIDES = { clients: 4, rounds: 4, localSteps: 2, backend: 'tfjs:wasm' };
 
 /**
- * A client process is killed with SIGKILL while round 2 is under way and started again: it
- * replays the published round logs, re-joins, gets its announce again, and the run ends on θ
- * bit-identical to the uninterrupted in-process run (on the coordinator and every client).
+ * A client process is killed with SIGKILL while round 2 is under way and started again, and the
+ * run ends on θ bit-identical to the uninterrupted in-process run (on the coordinator and every
+ * client). A ZO client replays the published round logs before it re-joins and gets its announce
+ * again; a fedavg-sgd client (no round logs) re-joins at θ⁰ and gets its announce again pointing
+ * to a θ snapshot of the round.
  */
-describe.skipIf(!HAVE_STORIES)(
-  `a client killed with -9 mid-round and restarted (stories260K)${STORIES_SKIP_NOTE}`,
-  () => {
+describe.skipIf(!HAVE_STORIES).each([
+  { method: 'meerkat', catchUp: '"event":"caught-up"', how: 'from the round logs' },
+  { method: 'fedavg-sgd', catchUp: '"source":"theta"', how: 'from a θ snapshot' },
+])(
+  `a $method client killed with -9 mid-round and restarted (stories260K)${STORIES_SKIP_NOTE}`,
+  ({ method, catchUp, how }) => {
     const run = useJoinProcessRun(CLIENTS);
+    const overrides = { ...OVERRIDES, method };
 
-    it('catches up from the round logs and the run ends on the same θ', async () => {
+    it(`catches up ${how} and the run ends on the same θ`, async () => {
       const { fx, nc, script } = run;
-      const reference = await simulatedTheta(tinyConfig(tempRunDir(), OVERRIDES));
+      const reference = await simulatedTheta(tinyConfig(tempRunDir(), overrides));
       const { served, lines, closed } = serveWithRoundSignal(
         nc,
-        tinyConfig(tempRunDir(), OVERRIDES),
+        tinyConfig(tempRunDir(), overrides),
         1,
       );
       const start = (id: string) =>
@@ -63,7 +69,7 @@ describe.skipIf(!HAVE_STORIES)(
           bits(theta),
         );
       }
-      expect((await restarted.exited).stderr).toContain('"event":"caught-up"');
+      expect((await restarted.exited).stderr).toContain(catchUp);
     }, 180_000);
   },
 );

@@ -22,6 +22,9 @@ export interface JoinProcessRun {
   readonly script: string;
 }
 
+/** The tfjs backends are registered once per test file (a second registration throws). */
+let tfjsRegistered = false;
+
 /**
  * Registers the beforeAll/afterAll of such a test file: a real nats-server on 127.0.0.1 with
  * users for `clientIds`, the coordinator's connection and the bundled client script; afterwards
@@ -31,7 +34,11 @@ export interface JoinProcessRun {
 export function useJoinProcessRun(clientIds: readonly string[]): JoinProcessRun {
   const run = {} as { fx: NatsFixture; nc: NatsConnection; script: string };
   beforeAll(async () => {
-    registerTfjsBackends();
+    // Once per test file, however many runs it starts.
+    if (!tfjsRegistered) {
+      registerTfjsBackends();
+      tfjsRegistered = true;
+    }
     // tempRunDir() names the run directory "run": that is the run id.
     run.fx = await startNatsFixture({ run: 'run', clientIds: [...clientIds] });
     run.nc = await run.fx.connect('coordinator');

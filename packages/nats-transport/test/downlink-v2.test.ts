@@ -9,7 +9,13 @@ import {
   type RoundMetrics,
   type RunDescriptor,
 } from '@meerkat/trainer';
-import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '@meerkat/trainer/testing';
+import {
+  HAVE_STORIES,
+  STORIES_SKIP_NOTE,
+  tempRunDir,
+  testRunDescriptor,
+  tinyConfig,
+} from '@meerkat/trainer/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -130,19 +136,7 @@ describe('CatchUpReader refuses bad stored catch-ups with typed errors', () => {
   let fx: NatsFixture;
   let nc: NatsConnection;
   const subjects = new RunSubjects('bad');
-  const run: RunDescriptor = {
-    runId: 'bad',
-    runSeed: '5',
-    dataSeed: '1',
-    optimizer: 'zo',
-    lr: 0.01,
-    eps: 1e-3,
-    directions: 1,
-    distribution: 'gaussian',
-    batchSize: 1,
-    k: 4,
-    layoutFingerprint: '0000000000000000',
-  };
+  const run: RunDescriptor = testRunDescriptor({ runId: 'bad', runSeed: '5' });
 
   beforeAll(async () => {
     fx = await startNatsFixture({ run: 'bad', clientIds: [] });
@@ -197,7 +191,9 @@ describe('CatchUpReader refuses bad stored catch-ups with typed errors', () => {
   it('a θ snapshot of another round, and a missing one', async () => {
     const reader = new CatchUpReader(nc, subjects);
     expect(await code(reader.theta(run, 4))).toMatch(/^MEERKAT_PROTOCOL: .*holds round 9/);
-    expect(await code(reader.theta(run, 7))).toMatch(/^MEERKAT_PROTOCOL: .*no θ snapshot of round 7/);
+    expect(await code(reader.theta(run, 7))).toMatch(
+      /^MEERKAT_PROTOCOL: .*no θ snapshot of round 7/,
+    );
   });
 
   it('a round log that is not on the stream, and one naming a client of no roster frame', async () => {

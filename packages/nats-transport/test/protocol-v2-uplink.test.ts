@@ -8,6 +8,7 @@ import {
   updateV2ByteLength,
   updateV2FromMessage,
 } from '@meerkat/trainer';
+import { testRunDescriptor } from '@meerkat/trainer/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,19 +20,7 @@ import { expectQuiet, receiveN } from './receive-uplink.js';
 
 const CLIENTS = ['c1', 'c2', 'c3'];
 
-const RUN: RunDescriptor = {
-  runId: 'v2',
-  runSeed: '1',
-  dataSeed: '1',
-  optimizer: 'zo',
-  lr: 0.01,
-  eps: 1e-3,
-  directions: 1,
-  distribution: 'gaussian',
-  batchSize: 1,
-  k: 4,
-  layoutFingerprint: '0000000000000000',
-};
+const RUN: RunDescriptor = testRunDescriptor({ runId: 'v2' });
 
 /** A v1-shaped update whose values are all float32 (what TrainingClient sends). */
 

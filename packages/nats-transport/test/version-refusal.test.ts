@@ -8,7 +8,13 @@ import type {
   WelcomeMessage,
 } from '@meerkat/trainer';
 import { loadModel, MeerkatError, TrainingClient } from '@meerkat/trainer';
-import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '@meerkat/trainer/testing';
+import {
+  HAVE_STORIES,
+  STORIES_SKIP_NOTE,
+  tempRunDir,
+  testRunDescriptor,
+  tinyConfig,
+} from '@meerkat/trainer/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,19 +25,7 @@ import { serveRun } from '../src/serve-run.js';
 import { type NatsFixture, startNatsFixture } from '../src/testing/nats-server-fixture.js';
 import { receiveN } from './receive-uplink.js';
 
-const RUN: RunDescriptor = {
-  runId: 'refuse',
-  runSeed: '1',
-  dataSeed: '1',
-  optimizer: 'zo',
-  lr: 0.01,
-  eps: 1e-3,
-  directions: 1,
-  distribution: 'gaussian',
-  batchSize: 1,
-  k: 4,
-  layoutFingerprint: '0000000000000000',
-};
+const RUN: RunDescriptor = testRunDescriptor({ runId: 'refuse' });
 
 function join(clientId: string): JoinMessage {
   return { v: 1, type: 'join', clientId, numSamples: 5, round: 0 };

@@ -15,6 +15,7 @@ import { InProcessTransport } from '../src/protocol/in-process-transport.js';
 import type { UpdateMessage } from '../src/protocol/messages.js';
 import { RunDirectory } from '../src/run-dir.js';
 import { RunRecorder } from '../src/run-recorder.js';
+import { testRunDescriptor } from '../src/testing/run-descriptor.js';
 
 // The coordinator's loop against scripted clients and a scripted policy: no model, no data. The
 // clients answer every announce with g = 0.5 per step, so θ never needs a forward pass.
@@ -97,19 +98,12 @@ async function runCoordinator(policy: RoundPolicy, cfg = config()) {
     link: transport.coordinator(),
     aggregator,
     clients: CLIENTS,
-    run: {
+    run: testRunDescriptor({
       runId: 'policy',
       runSeed: '7',
       dataSeed: '7',
-      optimizer: 'zo',
-      lr: 0.01,
-      eps: 1e-3,
-      directions: 1,
-      distribution: 'gaussian',
-      batchSize: 1,
-      k: 4,
       layoutFingerprint: 'f',
-    },
+    }),
     policy,
     evaluate: async () => ({ accuracy: 0.5, loss: 1, examples: 4 }),
     layoutFingerprint: 'f',

@@ -1,1 +1,2 @@
+export * from './run-descriptor.js';
 export * from './stories.js';

@@ -194,17 +194,19 @@ export class DownlinkPublisher {
       bytes += published.bytes;
       scalars += published.scalars;
     }
-    const theta = this.options.thetaOf?.();
-    const k = this.requireRun().k;
-    if (theta !== undefined && theta.length === k) {
-      const choice = chooseCatchUp(
-        k,
-        catchUp.round,
-        { rounds: catchUp.logs.length, scalars, bytes },
-        this.options.costs ?? DEFAULT_CATCH_UP_COSTS,
-      );
-      if (choice.kind === 'theta') {
-        return { source: { kind: 'theta' }, bytes: await this.snapshot(catchUp.round, theta) };
+    const choice = chooseCatchUp(
+      this.requireRun().k,
+      catchUp.round,
+      { rounds: catchUp.logs.length, scalars, bytes },
+      this.options.costs ?? DEFAULT_CATCH_UP_COSTS,
+    );
+    if (choice.kind === 'theta') {
+      // θ is asked for only now, and only once a round (`thetaOf` may copy a large θ).
+      const known = this.snapshots.get(catchUp.round);
+      if (known !== undefined) return { source: { kind: 'theta' }, bytes: known };
+      const source = await this.thetaSource(catchUp.round);
+      if (source !== null) {
+        return { source, bytes: this.snapshots.get(catchUp.round)! };
       }
     }
     return { source: { kind: 'logs', from }, bytes };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bits } from '../test/bits.js';
 import {
   estimateProjectedGradient,
   fillDirection,
@@ -39,10 +40,6 @@ function quadratic(dim: number) {
     return g;
   };
   return { loss, gradient };
-}
-
-function bits(values: Float32Array): number[] {
-  return Array.from(new Uint32Array(values.buffer.slice(0)));
 }
 
 describe('estimateProjectedGradient', () => {

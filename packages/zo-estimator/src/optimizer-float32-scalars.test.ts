@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { bits } from '../test/bits.js';
+import { separableQuadratic } from '../test/quadratic.js';
 import {
   applyStep,
   fillDirection,
@@ -9,26 +11,11 @@ import {
   type ZoOptimizerOptions,
 } from './index.js';
 
-/** f(θ) = ½ Σ cᵢ(θᵢ − aᵢ)², a quadratic with known minimum a. */
-function quadratic(dim: number) {
-  const c = Float64Array.from({ length: dim }, (_, i) => 1 + (i % 3));
-  const a = Float64Array.from({ length: dim }, (_, i) => Math.cos(i));
-  return (theta: Float32Array) => {
-    let s = 0;
-    for (let i = 0; i < dim; i++) s += c[i]! * (theta[i]! - a[i]!) ** 2;
-    return s / 2;
-  };
-}
-
-function bits(values: Float32Array): number[] {
-  return Array.from(new Uint32Array(values.buffer.slice(0)));
-}
-
 const isFloat32 = (x: number) => Math.fround(x) === x;
 
 describe("ZoOptimizer with scalars: 'float32'", () => {
   const dim = 24;
-  const loss = quadratic(dim);
+  const loss = separableQuadratic(dim);
   const theta0 = () => Float32Array.from({ length: dim }, (_, i) => Math.sin(i) * 0.1);
 
   it('records fround(g) of the float64 run, and applies exactly that rounded g', async () => {

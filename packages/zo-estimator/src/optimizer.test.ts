@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { bits } from '../test/bits.js';
+import { separableQuadratic } from '../test/quadratic.js';
 import { applyStep, replay, type StepRecord, ZoError, ZoOptimizer } from './index.js';
-
-/** f(θ) = ½ Σ cᵢ(θᵢ − aᵢ)², a well-conditioned quadratic with known minimum a. */
-function separableQuadratic(dim: number) {
-  const c = Float64Array.from({ length: dim }, (_, i) => 1 + (i % 3));
-  const a = Float64Array.from({ length: dim }, (_, i) => Math.cos(i));
-  return (theta: Float32Array) => {
-    let s = 0;
-    for (let i = 0; i < dim; i++) s += c[i]! * (theta[i]! - a[i]!) ** 2;
-    return s / 2;
-  };
-}
-
-function bits(values: Float32Array): number[] {
-  return Array.from(new Uint32Array(values.buffer.slice(0)));
-}
 
 describe('ZoOptimizer', () => {
   const dim = 20;

@@ -2,6 +2,7 @@ import { CliUsageError, parseCommandLine } from '@meerkat/cli-kit';
 import { publishRunManifest, type RunState, writeRunState } from '@meerkat/nats-transport';
 import { type NatsFixture, startNatsFixture } from '@meerkat/nats-transport/testing';
 import { createSparseMask } from '@meerkat/sparse-mask';
+import { testRunDescriptor } from '@meerkat/trainer/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -142,19 +143,14 @@ describe('meerkat status: where the run stands', () => {
   it('published (a full-parameter manifest) but no run state yet: waiting for clients', async () => {
     const fingerprint = '0123456789abcdef';
     const published = await publishRunManifest(coordinator, fx.subjects, {
-      run: {
+      run: testRunDescriptor({
         runId: 'ph',
         runSeed: '7',
         dataSeed: '7',
-        optimizer: 'zo',
         lr: 1e-4,
-        eps: 1e-3,
-        directions: 1,
-        distribution: 'gaussian',
         batchSize: 4,
-        k: 4,
         layoutFingerprint: fingerprint,
-      },
+      }),
       mask: createSparseMask({ fingerprint, d: 4, indices: Uint32Array.of(0, 1, 2, 3) }),
       allParameters: true,
       hyperparameters: { rounds: 3 },

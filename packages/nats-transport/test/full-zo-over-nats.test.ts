@@ -2,7 +2,13 @@ import { registerTfjsBackends } from '@meerkat/backend-tfjs';
 import { parameterSpecs, presetConfig } from '@meerkat/lm';
 import { createLayout } from '@meerkat/sparse-mask';
 import { loadModel, Meerkat, MeerkatError, PROTOCOL_VERSION } from '@meerkat/trainer';
-import { HAVE_STORIES, STORIES_SKIP_NOTE, tempRunDir, tinyConfig } from '@meerkat/trainer/testing';
+import {
+  HAVE_STORIES,
+  STORIES_SKIP_NOTE,
+  tempRunDir,
+  testRunDescriptor,
+  tinyConfig,
+} from '@meerkat/trainer/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,19 +43,15 @@ function allParametersManifest(mask: unknown, k = LAYOUT.size): Uint8Array {
   return new TextEncoder().encode(
     JSON.stringify({
       protocolVersion: PROTOCOL_VERSION,
-      run: {
+      run: testRunDescriptor({
         runId: 'all',
         runSeed: '7',
         dataSeed: '7',
-        optimizer: 'zo',
         lr: 1e-4,
-        eps: 1e-3,
-        directions: 1,
-        distribution: 'gaussian',
         batchSize: 4,
         k,
         layoutFingerprint: LAYOUT.fingerprint,
-      },
+      }),
       mask,
       hyperparameters: {},
       config: {},

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,8 @@ import {
 } from '../operator-files.js';
 import { renderNatsServerConfig } from '../server-config.js';
 import { RunSubjects } from '../subjects.js';
-import { NATS_SERVER_BIN } from './nats-server-fixture.js';
+import { spawnNatsServer } from './spawn-nats-server.js';
 
-const READY_TIMEOUT_MS = 10_000;
 const JETSTREAM_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 const PROBE_STREAM = 'MEERKAT_FIXTURE_PROBE';
@@ -168,47 +167,16 @@ export async function startNatsClusterFixture(
     return node;
   });
 
-  const launch = (node: NodeState) =>
-    new Promise<void>((resolve, reject) => {
-      const proc = spawn(NATS_SERVER_BIN, ['-c', node.configFile], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      node.child = proc;
-      let buffered = '';
-      const timer = setTimeout(() => {
-        proc.kill('SIGKILL');
-        reject(
-          new Error(
-            `nats-server ${node.serverName} not ready in ${READY_TIMEOUT_MS} ms:\n${node.lines.join('\n')}`,
-          ),
-        );
-      }, READY_TIMEOUT_MS);
-      proc.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      proc.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(
-          new Error(
-            `nats-server ${node.serverName} exited (${code}) before ready:\n${node.lines.join('\n')}`,
-          ),
-        );
-      });
-      proc.stderr?.setEncoding('utf8');
-      proc.stderr?.on('data', (chunk: string) => {
-        buffered += chunk;
-        const parts = buffered.split('\n');
-        buffered = parts.pop() ?? '';
-        for (const line of parts) {
-          if (node.lines.length < 20_000) node.lines.push(line);
-          if (line.includes('Server is ready')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }
-      });
+  const launch = (node: NodeState) => {
+    const started = spawnNatsServer({
+      configFile: node.configFile,
+      lines: node.lines,
+      maxLines: 20_000,
+      name: node.serverName,
     });
+    node.child = started.proc;
+    return started.ready;
+  };
 
   const stop = (node: NodeState, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {

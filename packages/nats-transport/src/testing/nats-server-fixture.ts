@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,14 +14,16 @@ import {
 } from '../operator-files.js';
 import { renderNatsServerConfig } from '../server-config.js';
 import { RunSubjects } from '../subjects.js';
+import { spawnNatsServer } from './spawn-nats-server.js';
+
+export { NATS_SERVER_BIN } from './spawn-nats-server.js';
+
 import {
   type CertificateNames,
   makeTestCertificate,
   type TestCertificate,
 } from './tls-certificate.js';
 
-export const NATS_SERVER_BIN = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
-const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 export interface NatsFixtureOptions {
@@ -99,42 +101,20 @@ export async function startNatsFixture(options: NatsFixtureOptions): Promise<Nat
     );
   };
 
-  const launch = () =>
-    new Promise<void>((resolve, reject) => {
-      writeConfig();
-      const proc = spawn(NATS_SERVER_BIN, ['-c', configFile], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      child = proc;
-      let buffered = '';
-      const timer = setTimeout(() => {
-        proc.kill('SIGKILL');
-        reject(new Error(`nats-server not ready in ${READY_TIMEOUT_MS} ms:\n${lines.join('\n')}`));
-      }, READY_TIMEOUT_MS);
-      proc.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      proc.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`nats-server exited (${code}) before ready:\n${lines.join('\n')}`));
-      });
-      proc.stderr?.setEncoding('utf8');
-      proc.stderr?.on('data', (chunk: string) => {
-        buffered += chunk;
-        const parts = buffered.split('\n');
-        buffered = parts.pop() ?? '';
-        for (const line of parts) {
-          if (lines.length < 5000) lines.push(line);
-          const m = /Listening for client connections on [^\s]*:(\d+)/.exec(line);
-          if (m !== null) port = Number(m[1]);
-          if (line.includes('Server is ready')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }
-      });
+  const launch = () => {
+    writeConfig();
+    const started = spawnNatsServer({
+      configFile,
+      lines,
+      maxLines: 5000,
+      onLine: (line) => {
+        const m = /Listening for client connections on [^\s]*:(\d+)/.exec(line);
+        if (m !== null) port = Number(m[1]);
+      },
     });
+    child = started.proc;
+    return started.ready;
+  };
 
   const waitExit = (proc: ChildProcess, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
